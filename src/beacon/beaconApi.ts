@@ -1,0 +1,58 @@
+/**
+ * What stakeops needs from a beacon node, as a narrow interface (the standard Beacon API behind
+ * it). Implemented by beaconClient.ts over one or several nodes; tests and later issues may
+ * provide other implementations (a simulator speaking the same API, for instance).
+ * Pubkeys and roots at this boundary are 0x-prefixed lower-case hex strings.
+ */
+export type ValidatorStatus =
+  | "pending_initialized"
+  | "pending_queued"
+  | "active_ongoing"
+  | "active_exiting"
+  | "active_slashed"
+  | "exited_unslashed"
+  | "exited_slashed"
+  | "withdrawal_possible"
+  | "withdrawal_done";
+
+export interface BeaconValidator {
+  readonly index: number;
+  readonly pubkey: string;
+  readonly status: ValidatorStatus;
+  readonly balanceGwei: number;
+  readonly effectiveBalanceGwei: number;
+  readonly withdrawalCredentials: string;
+  readonly slashed: boolean;
+  /** null where the chain says FAR_FUTURE_EPOCH (2^64-1). */
+  readonly activationEligibilityEpoch: number | null;
+  readonly activationEpoch: number | null;
+  readonly exitEpoch: number | null;
+  readonly withdrawableEpoch: number | null;
+}
+
+export interface BeaconGenesis {
+  readonly genesisTime: number;
+  readonly genesisValidatorsRoot: string;
+  readonly genesisForkVersion: string;
+}
+
+export interface BeaconSyncing {
+  readonly headSlot: number;
+  readonly syncDistance: number;
+  readonly isSyncing: boolean;
+  readonly isOptimistic: boolean;
+  readonly elOffline: boolean;
+}
+
+export interface BeaconNodeApi {
+  getGenesis(signal?: AbortSignal): Promise<BeaconGenesis>;
+  /** /eth/v1/config/spec, values as the node returns them (strings). */
+  getSpec(signal?: AbortSignal): Promise<Readonly<Record<string, string>>>;
+  getSyncing(signal?: AbortSignal): Promise<BeaconSyncing>;
+  /** The validators among `pubkeys` that the state knows (any status); unknown pubkeys are simply absent. */
+  getValidatorsByPubkey(pubkeys: readonly string[], stateId?: string, signal?: AbortSignal): Promise<BeaconValidator[]>;
+  /** Pubkeys with a deposit pending in the state (Electra `pending_deposits`); null when the node does not serve it. */
+  getPendingDepositPubkeys(stateId?: string, signal?: AbortSignal): Promise<ReadonlySet<string> | null>;
+  /** Liveness of validators in an epoch (current or previous); new POST form, falling back to the old GET form. */
+  getLiveness(epoch: number, indices: readonly number[], signal?: AbortSignal): Promise<ReadonlyMap<number, boolean>>;
+}
