@@ -1,0 +1,54 @@
+/**
+ * Every setting of `stakeops serve`, in one table: the environment variable, its default, whether
+ * it is a secret (then `<NAME>_FILE` may name a file holding it instead), and what it does. The
+ * README's configuration table is checked against this list (test/unit/config.test.ts).
+ */
+export interface SettingSpec {
+  readonly env: string;
+  readonly description: string;
+  readonly default?: string;
+  /** Secrets may come from `<env>_FILE`, are never logged and never echoed in errors. */
+  readonly secret?: boolean;
+}
+
+export const SETTINGS = [
+  { env: "STAKEOPS_HOST", default: "127.0.0.1", description: "Address the HTTP API listens on (`--host`)." },
+  { env: "STAKEOPS_PORT", default: "8080", description: "Port the HTTP API listens on (`--port`)." },
+  {
+    env: "DATABASE_URL",
+    default: "sqlite:./data/stakeops.db",
+    description: "`sqlite:<path>` (embedded, the default) or `postgres://user@host:port/db`.",
+  },
+  { env: "STAKEOPS_ADMIN_TOKEN", secret: true, description: "Admin bearer token (at least 24 characters). Required." },
+  {
+    env: "STAKEOPS_NETWORK",
+    description: "mainnet, hoodi, sepolia or holesky. Or set STAKEOPS_FORK_VERSION for another network. Required.",
+  },
+  { env: "STAKEOPS_FORK_VERSION", description: "Genesis fork version (0x…, 4 bytes) of a network not known by name." },
+  { env: "STAKEOPS_NETWORK_NAME", description: "network_name written with STAKEOPS_FORK_VERSION (default: custom)." },
+  {
+    env: "STAKEOPS_WITHDRAWAL_ADDRESS",
+    description: "The protocol's withdrawal address (EIP-55); keys get 0x01 credentials to it (0x02 with STAKEOPS_COMPOUNDING=true).",
+  },
+  { env: "STAKEOPS_COMPOUNDING", default: "false", description: "true: 0x02 compounding credentials to STAKEOPS_WITHDRAWAL_ADDRESS." },
+  {
+    env: "STAKEOPS_WITHDRAWAL_CREDENTIALS",
+    description: "The protocol's withdrawal credentials (0x…, 32 bytes), instead of STAKEOPS_WITHDRAWAL_ADDRESS.",
+  },
+  { env: "STAKEOPS_DEPOSIT_AMOUNT_ETH", default: "32", description: "Deposit amount for keys the service generates or takes into custody." },
+  {
+    env: "STAKEOPS_KEYSTORE_PASSWORD",
+    secret: true,
+    description: "The service's own password: custody keystores are encrypted with it, validator-client tokens with a key derived from it. Required; use STAKEOPS_KEYSTORE_PASSWORD_FILE.",
+  },
+  { env: "STAKEOPS_KEYS_DIR", default: "./keys", description: "Custody folder: keystores live in `<dir>/<operator name>/`." },
+  { env: "BEACON_NODE_URLS", description: "Comma-separated beacon node URLs; enables on-chain checks and key status updates." },
+  { env: "STAKEOPS_INVENTORY_INTERVAL_SECONDS", default: "60", description: "How often validator clients' key inventories are polled." },
+  { env: "STAKEOPS_STATUS_INTERVAL_SECONDS", default: "60", description: "How often registered keys' on-chain status is refreshed (with a beacon node)." },
+  { env: "STAKEOPS_KEYGEN_WORKERS", description: "Worker threads for key generation (default: one per core)." },
+  { env: "STAKEOPS_BODY_LIMIT_BYTES", default: "33554432", description: "Largest request body accepted (default 32 MiB: 10,000 deposit-data entries take ~7 MiB)." },
+  { env: "STAKEOPS_LOG_LEVEL", default: "info", description: "fatal, error, warn, info, debug or trace." },
+  { env: "STAKEOPS_CONFIG_FILE", description: "Optional JSON file with any of these settings by name; the environment wins." },
+] as const satisfies readonly SettingSpec[];
+
+export type SettingName = (typeof SETTINGS)[number]["env"];

@@ -1,0 +1,125 @@
+/**
+ * Versioned migrations, the same for both engines, run at start by kysely's Migrator (which takes
+ * its own lock, so two instances starting together migrate once). Append new migrations; never
+ * edit a released one.
+ */
+import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+
+const migrations: Record<string, Migration> = {
+  "0001_registry": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("operators")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("reward_address", "text")
+        .addColumn("active", "integer", (c) => c.notNull().defaultTo(1))
+        .addColumn("key_limit", "integer")
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable("validator_keys")
+        .addColumn("pubkey", "text", (c) => c.primaryKey())
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("source", "text", (c) => c.notNull().check(sql`source in ('generated', 'keystore', 'deposit-data', 'existing')`))
+        .addColumn("derivation_path", "text")
+        .addColumn("withdrawal_credentials", "text")
+        .addColumn("amount_gwei", "bigint")
+        .addColumn("deposit_signature", "text")
+        .addColumn("deposit_message_root", "text")
+        .addColumn("deposit_data_root", "text")
+        .addColumn("state", "text", (c) =>
+          c.notNull().check(sql`state in ('registered', 'deposited', 'active', 'exiting', 'exited', 'slashed')`),
+        )
+        .addColumn("validator_index", "bigint")
+        .addColumn("in_custody", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("validator_keys_operator_state").on("validator_keys").columns(["operator_id", "state"]).execute();
+
+      await db.schema
+        .createTable("validator_clients")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("url", "text", (c) => c.notNull().unique())
+        .addColumn("token_encrypted", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("last_polled_at", "text")
+        .addColumn("last_error", "text")
+        .execute();
+
+      await db.schema
+        .createTable("key_assignments")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("pubkey", "text", (c) => c.notNull().references("validator_keys.pubkey"))
+        .addColumn("validator_client_id", "text", (c) => c.notNull().references("validator_clients.id"))
+        .addColumn("state", "text", (c) => c.notNull().check(sql`state in ('importing', 'active', 'removing', 'removed')`))
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      // The rule that prevents the classic slashing: a key is (possibly) loaded in at most one client.
+      // A partial unique index enforces it in both engines, across instances.
+      await sql`create unique index key_assignments_one_live_client on key_assignments (pubkey) where state in ('importing', 'active', 'removing')`.execute(db);
+      await db.schema.createIndex("key_assignments_client").on("key_assignments").columns(["validator_client_id", "state"]).execute();
+
+      await db.schema
+        .createTable("slashing_protection")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("pubkey", "text", (c) => c.notNull().references("validator_keys.pubkey"))
+        .addColumn("validator_client_id", "text", (c) => c.notNull().references("validator_clients.id"))
+        .addColumn("interchange", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("slashing_protection_pubkey").on("slashing_protection").columns(["pubkey", "created_at"]).execute();
+
+      await db.schema
+        .createTable("jobs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull().check(sql`state in ('queued', 'running', 'succeeded', 'failed')`))
+        .addColumn("params", "text", (c) => c.notNull())
+        .addColumn("progress_done", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("progress_total", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("result", "text")
+        .addColumn("error_code", "text")
+        .addColumn("error_message", "text")
+        .addColumn("owner", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("started_at", "text")
+        .addColumn("finished_at", "text")
+        .addColumn("heartbeat_at", "text")
+        .execute();
+      await db.schema.createIndex("jobs_state").on("jobs").columns(["state", "created_at"]).execute();
+
+      await db.schema
+        .createTable("inventory_findings")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("severity", "text", (c) => c.notNull().check(sql`severity in ('critical', 'warning')`))
+        .addColumn("pubkey", "text")
+        .addColumn("validator_client_id", "text")
+        .addColumn("operator_id", "text")
+        .addColumn("details", "text", (c) => c.notNull())
+        .addColumn("first_seen", "text", (c) => c.notNull())
+        .addColumn("last_seen", "text", (c) => c.notNull())
+        .addColumn("resolved_at", "text")
+        .execute();
+
+      await db.schema
+        .createTable("leases")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("owner", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};

@@ -1,0 +1,126 @@
+/**
+ * Table types, the same for SQLite and PostgreSQL. Portable column types only: text for ids (UUIDs),
+ * pubkeys (0x-hex) and ISO-8601 UTC timestamps (they sort as text), integer 0/1 for booleans,
+ * bigint for Gwei. No secret key is ever stored; validator-client tokens are stored encrypted.
+ */
+export type KeySource = "generated" | "keystore" | "deposit-data" | "existing";
+export const KEY_SOURCES: readonly KeySource[] = ["generated", "keystore", "deposit-data", "existing"];
+
+export type KeyState = "registered" | "deposited" | "active" | "exiting" | "exited" | "slashed";
+export const KEY_STATES: readonly KeyState[] = ["registered", "deposited", "active", "exiting", "exited", "slashed"];
+
+export type AssignmentState = "importing" | "active" | "removing" | "removed";
+/** States in which a key counts as (possibly) loaded in the client: at most one client per key. */
+export const LIVE_ASSIGNMENT_STATES: readonly AssignmentState[] = ["importing", "active", "removing"];
+
+export type JobState = "queued" | "running" | "succeeded" | "failed";
+
+export interface OperatorsTable {
+  id: string;
+  name: string;
+  reward_address: string | null;
+  active: number;
+  key_limit: number | null;
+  token_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ValidatorKeysTable {
+  pubkey: string;
+  operator_id: string;
+  source: KeySource;
+  derivation_path: string | null;
+  withdrawal_credentials: string | null;
+  amount_gwei: number | null;
+  deposit_signature: string | null;
+  deposit_message_root: string | null;
+  deposit_data_root: string | null;
+  state: KeyState;
+  validator_index: number | null;
+  /** 1 when a keystore for the key is in the service's custody. */
+  in_custody: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ValidatorClientsTable {
+  id: string;
+  operator_id: string;
+  url: string;
+  /** AES-256-GCM under a key derived from the service password: iv.tag.ciphertext, base64url. */
+  token_encrypted: string;
+  created_at: string;
+  last_polled_at: string | null;
+  last_error: string | null;
+}
+
+export interface KeyAssignmentsTable {
+  id: string;
+  pubkey: string;
+  validator_client_id: string;
+  state: AssignmentState;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SlashingProtectionTable {
+  id: string;
+  pubkey: string;
+  validator_client_id: string;
+  /** EIP-3076 interchange JSON as the client returned it, restricted to this pubkey. */
+  interchange: string;
+  created_at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  operator_id: string;
+  kind: string;
+  state: JobState;
+  /** JSON; never holds a secret. */
+  params: string;
+  progress_done: number;
+  progress_total: number;
+  result: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  owner: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  heartbeat_at: string | null;
+}
+
+export type FindingSeverity = "critical" | "warning";
+
+export interface InventoryFindingsTable {
+  /** kind|pubkey|client: one open finding per fact. */
+  id: string;
+  kind: string;
+  severity: FindingSeverity;
+  pubkey: string | null;
+  validator_client_id: string | null;
+  operator_id: string | null;
+  details: string;
+  first_seen: string;
+  last_seen: string;
+  resolved_at: string | null;
+}
+
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  expires_at: string;
+}
+
+export interface Database {
+  operators: OperatorsTable;
+  validator_keys: ValidatorKeysTable;
+  validator_clients: ValidatorClientsTable;
+  key_assignments: KeyAssignmentsTable;
+  slashing_protection: SlashingProtectionTable;
+  jobs: JobsTable;
+  inventory_findings: InventoryFindingsTable;
+  leases: LeasesTable;
+}

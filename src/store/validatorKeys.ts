@@ -1,0 +1,63 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Database, KeyState, ValidatorKeysTable } from "./schema.js";
+
+export type ValidatorKeyRow = Selectable<ValidatorKeysTable>;
+
+/** Large IN lists are split: SQLite allows at most 32,766 bound parameters per statement. */
+const IN_CHUNK = 5_000;
+
+export class ValidatorKeysRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertMany(rows: readonly ValidatorKeyRow[], db: Kysely<Database> = this.db): Promise<void> {
+    // A row has 14 columns; 1,000 rows stay under every engine's parameter limit.
+    for (let i = 0; i < rows.length; i += 1_000) {
+      await db.insertInto("validator_keys").values(rows.slice(i, i + 1_000)).execute();
+    }
+  }
+
+  async findByPubkeys(pubkeys: readonly string[], db: Kysely<Database> = this.db): Promise<ValidatorKeyRow[]> {
+    const found: ValidatorKeyRow[] = [];
+    for (let i = 0; i < pubkeys.length; i += IN_CHUNK) {
+      const chunk = pubkeys.slice(i, i + IN_CHUNK);
+      if (chunk.length > 0) found.push(...(await db.selectFrom("validator_keys").selectAll().where("pubkey", "in", chunk).execute()));
+    }
+    return found;
+  }
+
+  async get(pubkey: string): Promise<ValidatorKeyRow | undefined> {
+    return this.db.selectFrom("validator_keys").selectAll().where("pubkey", "=", pubkey).executeTakeFirst();
+  }
+
+  async listByOperator(operatorId: string, states?: readonly KeyState[]): Promise<ValidatorKeyRow[]> {
+    let query = this.db.selectFrom("validator_keys").selectAll().where("operator_id", "=", operatorId);
+    if (states !== undefined && states.length > 0) query = query.where("state", "in", states);
+    return query.orderBy("created_at").orderBy("pubkey").execute();
+  }
+
+  /** Keys whose state can still change on chain. */
+  async listNotFinal(): Promise<ValidatorKeyRow[]> {
+    return this.db.selectFrom("validator_keys").selectAll().where("state", "not in", ["exited", "slashed"]).execute();
+  }
+
+  async listAll(): Promise<ValidatorKeyRow[]> {
+    return this.db.selectFrom("validator_keys").selectAll().execute();
+  }
+
+  async updateChainState(pubkey: string, state: KeyState, validatorIndex: number | null, at: string): Promise<void> {
+    await this.db
+      .updateTable("validator_keys")
+      .set({ state, validator_index: validatorIndex, updated_at: at })
+      .where("pubkey", "=", pubkey)
+      .execute();
+  }
+
+  async countByOperatorAndState(): Promise<{ operator_id: string; state: KeyState; n: number }[]> {
+    const rows = await this.db
+      .selectFrom("validator_keys")
+      .select(["operator_id", "state", (eb) => eb.fn.countAll<number | string>().as("n")])
+      .groupBy(["operator_id", "state"])
+      .execute();
+    return rows.map((r) => ({ operator_id: r.operator_id, state: r.state, n: Number(r.n) }));
+  }
+}
