@@ -11,11 +11,10 @@ import { formatDepositProblem, verifyDepositData } from "../deposit/verifyDeposi
 import { StakeopsError } from "../errors.js";
 import { createFileAtomic } from "../util/atomicFile.js";
 import { prepareEmptyOutputFolder } from "../util/outputFolder.js";
-import { pythonJsonDumps, type PythonJsonValue } from "../util/pythonJson.js";
 import { runInWorkerPool, workerScript } from "../util/workerPool.js";
 import type { GeneratedKey, KeyJobSpec } from "./keyJob.js";
 import type { KeyWorkerData } from "./keyWorker.js";
-import { assertPasswordStrength, type Keystore } from "./keystore.js";
+import { assertPasswordStrength, serializeKeystore } from "./keystore.js";
 
 /** Keystores hold secrets: owner read-only. Deposit data is public but is written the same way (as the deposit CLI does). */
 export const KEYSTORE_FILE_MODE = 0o400;
@@ -91,10 +90,6 @@ export function keystoreFileName(path: string, unixSeconds: number): string {
   return `keystore-${path.replaceAll("/", "_")}-${unixSeconds}.json`;
 }
 
-/** One line, Python json.dumps separators: the deposit CLI's bytes. */
-export function serializeKeystore(keystore: Keystore): string {
-  return pythonJsonDumps(keystore as unknown as PythonJsonValue);
-}
 
 /**
  * Every deposit is verified (signature and both roots recomputed) before anything is written, and
@@ -105,7 +100,8 @@ function selfCheck(generated: readonly GeneratedKey[], spec: KeyJobSpec): void {
   const verification = verifyDepositData(deposits, {
     network: spec.network,
     amountGwei: spec.amountGwei,
-    ...(spec.withdrawal.type === "bls" ? {} : { withdrawalAddress: spec.withdrawal.address }),
+    ...(spec.withdrawal.type === "execution" || spec.withdrawal.type === "compounding" ? { withdrawalAddress: spec.withdrawal.address } : {}),
+    ...(spec.withdrawal.type === "credentials" ? { withdrawalCredentials: spec.withdrawal.credentials } : {}),
   });
   const mismatched = generated.filter((key) => key.keystore.pubkey !== key.deposit.pubkey);
   if (verification.problems.length > 0 || mismatched.length > 0) {

@@ -11,7 +11,9 @@ import type { ValidatorKeyDeriver } from "./validatorKeys.js";
 
 export type WithdrawalSpec =
   | { readonly type: "bls" }
-  | { readonly type: Exclude<WithdrawalType, "bls">; readonly address: Uint8Array };
+  | { readonly type: Exclude<WithdrawalType, "bls">; readonly address: Uint8Array }
+  /** Fixed credentials for every key (a protocol's configured withdrawal credentials). */
+  | { readonly type: "credentials"; readonly credentials: Uint8Array };
 
 export interface KeyJobSpec {
   readonly password: string;
@@ -31,10 +33,7 @@ export interface GeneratedKey {
 
 export function generateKey(deriver: ValidatorKeyDeriver, spec: KeyJobSpec, index: number): GeneratedKey {
   const keys = deriver.derive(index);
-  const withdrawalCredentials =
-    spec.withdrawal.type === "bls"
-      ? blsWithdrawalCredentials(keys.withdrawalPubkey)
-      : addressWithdrawalCredentials(spec.withdrawal.type, spec.withdrawal.address);
+  const withdrawalCredentials = credentialsFor(spec.withdrawal, keys.withdrawalPubkey);
   const deposit = buildDepositDataEntry({
     secretKey: keys.signingSecretKey,
     withdrawalCredentials,
@@ -48,4 +47,15 @@ export function generateKey(deriver: ValidatorKeyDeriver, spec: KeyJobSpec, inde
   });
   keys.signingSecretKey.fill(0);
   return { index, keystore, deposit };
+}
+
+function credentialsFor(withdrawal: WithdrawalSpec, withdrawalPubkey: Uint8Array): Uint8Array {
+  switch (withdrawal.type) {
+    case "bls":
+      return blsWithdrawalCredentials(withdrawalPubkey);
+    case "credentials":
+      return withdrawal.credentials;
+    default:
+      return addressWithdrawalCredentials(withdrawal.type, withdrawal.address);
+  }
 }

@@ -18,6 +18,7 @@ import {
 import { promisify } from "node:util";
 import { bls } from "../crypto/bls.js";
 import { parseHex, toHex } from "../util/hex.js";
+import { pythonJsonDumps, type PythonJsonValue } from "../util/pythonJson.js";
 import {
   JsonFieldError,
   asObject,
@@ -133,6 +134,11 @@ export async function decryptKeystore(keystore: Keystore, password: string): Pro
 
 export function decryptKeystoreSync(keystore: Keystore, password: string): DecryptedKeystore {
   return openKeystore(keystore, deriveKeySync(keystore.crypto.kdf, passwordBytes(password)));
+}
+
+/** One line with Python json.dumps separators: the bytes the deposit CLI writes. */
+export function serializeKeystore(keystore: Keystore): string {
+  return pythonJsonDumps(keystore as unknown as PythonJsonValue);
 }
 
 /** Validates the shape of a parsed keystore JSON; every problem names the field. */

@@ -14,9 +14,8 @@ import { buildDepositDataEntry, serializeDepositDataFile, type DepositDataEntry 
 import { verifyDepositData } from "../../src/deposit/verifyDepositData.js";
 import { addressWithdrawalCredentials } from "../../src/deposit/withdrawalCredentials.js";
 import { serializeSignedExit, signVoluntaryExit } from "../../src/exit/signedExit.js";
-import { serializeKeystore } from "../../src/keygen/generateKeys.js";
 import { generateKey, type KeyJobSpec, type WithdrawalSpec } from "../../src/keygen/keyJob.js";
-import { decryptKeystore, parseKeystore } from "../../src/keygen/keystore.js";
+import { decryptKeystore, parseKeystore, serializeKeystore } from "../../src/keygen/keystore.js";
 import { checkMnemonic, mnemonicToSeed } from "../../src/keygen/mnemonic.js";
 import { ValidatorKeyDeriver } from "../../src/keygen/validatorKeys.js";
 import { bytesToHex, fixture, hexToBytes } from "../helpers/vectors.js";

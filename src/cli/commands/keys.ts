@@ -87,7 +87,10 @@ export function registerKeysCommands(program: Command, io: CliIo): void {
     });
 }
 
-function withdrawalSpec(flags: GenerateFlags): WithdrawalSpec {
+/** The CLI offers 0x00 from the mnemonic, or 0x01/0x02 to an address (fixed credentials are for the service). */
+type CliWithdrawal = Exclude<WithdrawalSpec, { type: "credentials" }>;
+
+function withdrawalSpec(flags: GenerateFlags): CliWithdrawal {
   if (flags.blsWithdrawal === true) {
     if (flags.withdrawalAddress !== undefined || flags.compounding === true) {
       throw new InputError("INVALID_ARGUMENT", "--bls-withdrawal cannot be combined with --withdrawal-address or --compounding", {});
@@ -105,6 +108,6 @@ function withdrawalSpec(flags: GenerateFlags): WithdrawalSpec {
   return { type: flags.compounding === true ? "compounding" : "execution", address };
 }
 
-function describeWithdrawal(spec: WithdrawalSpec): string {
+function describeWithdrawal(spec: CliWithdrawal): string {
   return spec.type === "bls" ? "0x00 (BLS)" : `${spec.type === "compounding" ? "0x02" : "0x01"} to ${toChecksumAddress(spec.address)}`;
 }

@@ -1,0 +1,43 @@
+/**
+ * Keeps each key's lifecycle state and validator index in step with the beacon chain:
+ * registered → deposited → active → exiting → exited | slashed, only ever forward.
+ */
+import type { BeaconNodeApi } from "../beacon/beaconApi.js";
+import type { Logger } from "../jobs/logger.js";
+import type { ValidatorKeysRepository } from "../store/validatorKeys.js";
+import { isoNow, type Clock } from "./clock.js";
+import { advances, keyStateFromChain } from "./keyLifecycle.js";
+
+export interface KeyStatusSyncDependencies {
+  readonly beacon: BeaconNodeApi;
+  readonly keys: ValidatorKeysRepository;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export class KeyStatusSync {
+  constructor(private readonly deps: KeyStatusSyncDependencies) {}
+
+  /** Returns how many keys changed state. */
+  async sync(signal?: AbortSignal): Promise<number> {
+    const keys = await this.deps.keys.listNotFinal();
+    if (keys.length === 0) return 0;
+    const validators = new Map(
+      (await this.deps.beacon.getValidatorsByPubkey(keys.map((k) => k.pubkey), "head", signal)).map((v) => [v.pubkey.toLowerCase(), v]),
+    );
+    let changed = 0;
+    for (const key of keys) {
+      const validator = validators.get(key.pubkey);
+      if (validator === undefined) continue;
+      const state = keyStateFromChain(validator.status, validator.slashed);
+      if (advances(key.state, state) || (key.validator_index === null && state === key.state)) {
+        await this.deps.keys.updateChainState(key.pubkey, advances(key.state, state) ? state : key.state, validator.index, isoNow(this.deps.clock));
+        if (advances(key.state, state)) {
+          changed++;
+          this.deps.logger.info({ pubkey: key.pubkey, from: key.state, to: state, validatorIndex: validator.index }, "key state changed on chain");
+        }
+      }
+    }
+    return changed;
+  }
+}
