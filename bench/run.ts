@@ -6,9 +6,10 @@
 import { availableParallelism, cpus } from "node:os";
 import { benchDeposits } from "./deposits.js";
 import { benchKeys } from "./keys.js";
+import { benchRegistration } from "./registration.js";
 import { formatResult, type BenchResult } from "./stats.js";
 
-const groups: Record<string, () => Promise<BenchResult[]>> = { keys: benchKeys, deposits: benchDeposits };
+const groups: Record<string, () => Promise<BenchResult[]>> = { keys: benchKeys, deposits: benchDeposits, registration: benchRegistration };
 const wanted = process.argv.slice(2).filter((a) => a in groups);
 
 console.log(`node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"})`);

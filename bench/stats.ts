@@ -7,6 +7,8 @@ export interface BenchResult {
   /** Target for `ratio`, or for `value` when targetIsAbsolute. */
   readonly target?: number;
   readonly targetIsAbsolute?: boolean;
+  /** The target is a maximum (seconds), not a minimum. */
+  readonly lowerIsBetter?: boolean;
 }
 
 export function median(values: readonly number[]): number {
@@ -21,7 +23,9 @@ export function formatResult(result: BenchResult): string {
   let verdict = "";
   if (result.target !== undefined) {
     const measured = result.targetIsAbsolute === true ? result.value : (result.ratio ?? 0);
-    verdict = `  target ${result.targetIsAbsolute === true ? `≥ ${result.target} ${result.unit}` : `ratio ≥ ${result.target}`}: ${measured >= result.target ? "met" : "MISSED"}`;
+    const relation = result.lowerIsBetter === true ? "≤" : "≥";
+    const met = result.lowerIsBetter === true ? measured <= result.target : measured >= result.target;
+    verdict = `  target ${result.targetIsAbsolute === true ? `${relation} ${result.target} ${result.unit}` : `ratio ${relation} ${result.target}`}: ${met ? "met" : "MISSED"}`;
   }
   return `${result.name}: ${value} ${result.unit}${ratio}${verdict}`;
 }

@@ -14,6 +14,8 @@ export interface CliIo {
   readonly stderr: CliOutput;
   readonly stdin: CliInput;
   readonly now: () => Date;
+  /** Environment variables (the service's configuration). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Interrupts long work (SIGINT/SIGTERM in the real process). */
   readonly signal?: AbortSignal;
 }

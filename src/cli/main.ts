@@ -4,7 +4,7 @@ import { runCli } from "./program.js";
 const controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping; nothing from the interrupted step is written\n`);
+    process.stderr.write(`\n${signal}: stopping\n`);
     controller.abort();
   });
 }
@@ -14,5 +14,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   stdin: process.stdin,
   now: () => new Date(),
+  env: process.env,
   signal: controller.signal,
 });

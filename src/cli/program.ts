@@ -9,6 +9,7 @@ import { registerExitCommands } from "./commands/exit.js";
 import { registerKeysCommands } from "./commands/keys.js";
 import { registerKeystoreCommands } from "./commands/keystore.js";
 import { registerMnemonicCommands } from "./commands/mnemonic.js";
+import { registerServeCommand } from "./commands/serve.js";
 import type { CliIo } from "./io.js";
 import { VERSION } from "../version.js";
 
@@ -23,7 +24,7 @@ export interface CommandOutcome {
 
 export function buildProgram(io: CliIo, outcome: CommandOutcome): Command {
   const program = new Command("stakeops")
-    .description("Validator keys, deposit data and signed exits for Ethereum staking operators")
+    .description("Validator keys, deposit data, signed exits and the operator registry service for Ethereum staking")
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo, outcome: CommandOutcome): Command {
   registerDepositCommands(program, io, outcome);
   registerKeystoreCommands(program, io, outcome);
   registerExitCommands(program, io);
+  registerServeCommand(program, io);
   // Sub-commands inherit exit override and output so that usage errors anywhere map to EXIT_USAGE.
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({

@@ -59,20 +59,37 @@ export interface SignatureSet {
 
 export type SignatureSetFault = "PUBKEY_INVALID" | "SIGNATURE_MALFORMED" | "SIGNATURE_INVALID";
 
-/** Cheap structural decode (a point on the curve); the subgroup check comes with verification. */
-export function decodesAsPublicKey(bytes: Uint8Array): boolean {
-  return decodes(() => blst.PublicKey.fromBytes(bytes, false));
+/** A signature set whose points are decoded (on the curve), ready for batch verification. */
+export interface DecodedSignatureSet {
+  readonly set: SignatureSet;
+  /** @internal blst objects; not part of the interface. */
+  readonly points: { readonly pk: Blst.PublicKey; readonly sig: Blst.Signature };
 }
 
-export function decodesAsSignature(bytes: Uint8Array): boolean {
-  return decodes(() => blst.Signature.fromBytes(bytes, false));
+/**
+ * Decodes the points once (the costly square roots), without the subgroup checks, which run in
+ * the batch. A point that does not even decode is reported at once.
+ */
+export function decodeSignatureSet(set: SignatureSet): DecodedSignatureSet | "PUBKEY_INVALID" | "SIGNATURE_MALFORMED" {
+  let pk: Blst.PublicKey;
+  try {
+    pk = blst.PublicKey.fromBytes(set.pubkey, false);
+  } catch {
+    return "PUBKEY_INVALID";
+  }
+  try {
+    return { set, points: { pk, sig: blst.Signature.fromBytes(set.signature, false) } };
+  } catch {
+    return "SIGNATURE_MALFORMED";
+  }
 }
 
-export function verifySignatureSets(sets: readonly SignatureSet[]): boolean {
+/** True only if every set verifies, keys and signatures subgroup-checked inside the batch. */
+export function verifySignatureSets(sets: readonly DecodedSignatureSet[]): boolean {
   if (sets.length === 0) return true;
   try {
     return blst.verifyMultipleAggregateSignatures(
-      sets.map((s) => ({ msg: s.message, pk: blst.PublicKey.fromBytes(s.pubkey, false), sig: blst.Signature.fromBytes(s.signature, false) })),
+      sets.map((s) => ({ msg: s.set.message, pk: s.points.pk, sig: s.points.sig })),
       true,
       true,
     );
@@ -96,13 +113,4 @@ export function signatureSetFault(set: SignatureSet): SignatureSetFault | null {
     return "SIGNATURE_MALFORMED";
   }
   return blst.verify(set.message, pk, sig) ? null : "SIGNATURE_INVALID";
-}
-
-function decodes(decode: () => unknown): boolean {
-  try {
-    decode();
-    return true;
-  } catch {
-    return false;
-  }
 }

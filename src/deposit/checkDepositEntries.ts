@@ -9,11 +9,10 @@ import type { Network } from "../chain/networks.js";
 import { knownNetwork, KNOWN_NETWORK_NAMES } from "../chain/networks.js";
 import { computeSigningRootOfObjectRoot, depositDomain } from "../chain/signing.js";
 import {
-  decodesAsPublicKey,
-  decodesAsSignature,
+  decodeSignatureSet,
   signatureSetFault,
   verifySignatureSets,
-  type SignatureSet,
+  type DecodedSignatureSet,
   type SignatureSetFault,
 } from "../crypto/bls.js";
 import { toHex } from "../util/hex.js";
@@ -107,7 +106,7 @@ interface PendingSignature {
   readonly decoded: DecodedEntry;
   /** Other checks already failed: the signature is still checked and reported, the entry is not valid. */
   readonly flawed: boolean;
-  readonly set: SignatureSet;
+  readonly decodedSet: DecodedSignatureSet;
   readonly depositMessageRoot: Uint8Array;
   readonly depositDataRoot: Uint8Array;
 }
@@ -153,23 +152,17 @@ export function checkDepositEntries(entries: readonly unknown[], expectations: D
       );
     }
 
-    if (!decodesAsPublicKey(decoded.hex.pubkey)) {
-      say("PUBKEY_INVALID", "pubkey", PUBKEY_INVALID_MESSAGE);
-      return;
-    }
-    if (!decodesAsSignature(decoded.hex.signature)) {
-      say("SIGNATURE_MALFORMED", "signature", SIGNATURE_MALFORMED_MESSAGE);
-      return;
-    }
-    const set = {
+    const decodedSet = decodeSignatureSet({
       pubkey: decoded.hex.pubkey,
       message: computeSigningRootOfObjectRoot(depositMessageRoot, domain),
       signature: decoded.hex.signature,
-    };
-    pending.push({ decoded, flawed: problems.length > before, set, depositMessageRoot, depositDataRoot });
+    });
+    if (decodedSet === "PUBKEY_INVALID") return say("PUBKEY_INVALID", "pubkey", PUBKEY_INVALID_MESSAGE);
+    if (decodedSet === "SIGNATURE_MALFORMED") return say("SIGNATURE_MALFORMED", "signature", SIGNATURE_MALFORMED_MESSAGE);
+    pending.push({ decoded, flawed: problems.length > before, decodedSet, depositMessageRoot, depositDataRoot });
   });
 
-  const faults = signatureFaults(pending.map((p) => p.set));
+  const faults = signatureFaults(pending.map((p) => p.decodedSet));
   const valid: VerifiedDeposit[] = [];
   pending.forEach((p, i) => {
     const fault = faults[i] ?? null;
@@ -355,12 +348,12 @@ function checkWithdrawal(
 }
 
 /** Per set: null if it verifies, else why not. Batches first; a failed batch is re-checked set by set. */
-function signatureFaults(sets: readonly SignatureSet[]): (SignatureSetFault | null)[] {
+function signatureFaults(sets: readonly DecodedSignatureSet[]): (SignatureSetFault | null)[] {
   const faults: (SignatureSetFault | null)[] = [];
   for (let start = 0; start < sets.length; start += SIGNATURE_BATCH) {
     const batch = sets.slice(start, start + SIGNATURE_BATCH);
     if (verifySignatureSets(batch)) faults.push(...batch.map(() => null));
-    else faults.push(...batch.map(signatureSetFault));
+    else faults.push(...batch.map((s) => signatureSetFault(s.set)));
   }
   return faults;
 }

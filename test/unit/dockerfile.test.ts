@@ -35,6 +35,12 @@ describe("Dockerfile", () => {
     expect(existsSync(join(PROJECT_ROOT, pkg.bin["stakeops"] as string))).toBe(true);
   });
 
+  it("serves on all interfaces by default, with the service's port exposed", () => {
+    expect(instructions.filter((l) => l.startsWith("CMD"))).toEqual(['CMD ["serve"]']);
+    expect(dockerfile).toMatch(/STAKEOPS_HOST=0\.0\.0\.0/);
+    expect(instructions).toContain("EXPOSE 8080");
+  });
+
   it("copies only paths that exist, and none that .dockerignore excludes", () => {
     const ignored = readFileSync(join(PROJECT_ROOT, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean);
     const copied = instructions

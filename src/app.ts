@@ -1,0 +1,205 @@
+/**
+ * Wiring only: builds every service of `stakeops serve` from the configuration, and owns start
+ * and stop. Nothing else constructs services; nothing here holds business logic.
+ */
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { buildServer } from "./api/server.js";
+import { createAuthenticator } from "./api/auth.js";
+import type { ReadinessReport } from "./api/routes/health.js";
+import type { BeaconNodeApi } from "./beacon/beaconApi.js";
+import { BeaconClient } from "./beacon/beaconClient.js";
+import type { ServiceConfig } from "./config/loadConfig.js";
+import { JobRunner } from "./jobs/jobRunner.js";
+import { PeriodicTask } from "./jobs/periodicTask.js";
+import { InventoryReconciler } from "./keymanager/inventory.js";
+import { createLogger } from "./logging.js";
+import { KeymanagerClient } from "./keymanager/keymanagerClient.js";
+import { KeyTransfer } from "./keymanager/keyTransfer.js";
+import { ValidatorClientService, type KeymanagerFactory } from "./keymanager/validatorClientService.js";
+import { ServiceMetrics } from "./metrics/metrics.js";
+import { systemClock, type Clock } from "./registry/clock.js";
+import { KeyCustody } from "./registry/custody.js";
+import { KeyGenerationJob } from "./registry/keyGenerationJob.js";
+import { KeyRegistration } from "./registry/keyRegistration.js";
+import { KeyStatusSync } from "./registry/keyStatusSync.js";
+import { JobService } from "./registry/jobService.js";
+import { OperatorService } from "./registry/operatorService.js";
+import { SecretBox } from "./registry/secretBox.js";
+import { openStore, type Store } from "./store/database.js";
+import { InventoryFindingsRepository } from "./store/inventoryFindings.js";
+import { JobsRepository } from "./store/jobs.js";
+import { KeyAssignmentsRepository } from "./store/keyAssignments.js";
+import { LeasesRepository } from "./store/leases.js";
+import { OperatorsRepository } from "./store/operators.js";
+import { SlashingProtectionRepository } from "./store/slashingProtection.js";
+import { ValidatorClientsRepository } from "./store/validatorClients.js";
+import { ValidatorKeysRepository } from "./store/validatorKeys.js";
+
+export interface App {
+  readonly server: FastifyInstance;
+  readonly store: Store;
+  readonly jobRunner: JobRunner;
+  readonly inventory: InventoryReconciler;
+  readonly statusSync: KeyStatusSync | null;
+  /** Listens on the configured host and port; resolves to the address. */
+  start(): Promise<string>;
+  /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface AppOverrides {
+  readonly clock?: Clock;
+  readonly logStream?: NodeJS.WritableStream;
+  /** Keymanager clients (tests substitute fault-injecting ones). */
+  readonly keymanager?: KeymanagerFactory;
+  /** Poll for queued jobs this often. */
+  readonly jobPollIntervalMs?: number;
+}
+
+export async function createApp(config: ServiceConfig, overrides: AppOverrides = {}): Promise<App> {
+  const clock = overrides.clock ?? systemClock;
+  const instanceId = randomUUID();
+  const logger = createLogger(config.logLevel, overrides.logStream);
+  const store = await openStore(config.database);
+  const { db } = store;
+
+  const operatorsRepo = new OperatorsRepository(db);
+  const keysRepo = new ValidatorKeysRepository(db);
+  const clientsRepo = new ValidatorClientsRepository(db);
+  const assignments = new KeyAssignmentsRepository(db);
+  const protection = new SlashingProtectionRepository(db);
+  const jobsRepo = new JobsRepository(db);
+  const findings = new InventoryFindingsRepository(db);
+  const leases = new LeasesRepository(db);
+
+  const metrics = new ServiceMetrics({
+    keysByOperatorAndState: async () => {
+      const names = new Map((await operatorsRepo.list()).map((o) => [o.id, o.name]));
+      return (await keysRepo.countByOperatorAndState()).map((r) => ({ operator: names.get(r.operator_id) ?? r.operator_id, state: r.state, count: r.n }));
+    },
+    openFindings: async () => {
+      const counts = new Map<string, { kind: string; severity: string; count: number }>();
+      for (const f of await findings.listOpen()) {
+        const key = `${f.kind}|${f.severity}`;
+        counts.set(key, { kind: f.kind, severity: f.severity, count: (counts.get(key)?.count ?? 0) + 1 });
+      }
+      return [...counts.values()];
+    },
+  });
+
+  const beacon: BeaconNodeApi | null =
+    config.beaconNodeUrls.length === 0
+      ? null
+      : new BeaconClient(
+          { urls: config.beaconNodeUrls },
+          {
+            onRequest: (event) => {
+              metrics.beaconRequests.inc({ node: event.node, endpoint: event.endpoint, code: typeof event.status === "number" ? String(event.status) : "0" });
+              metrics.beaconRequestSeconds.observe({ node: event.node, endpoint: event.endpoint }, event.seconds);
+            },
+          },
+        );
+
+  const custody = new KeyCustody({ dir: config.keysDir, password: config.keystorePassword });
+  const keymanager: KeymanagerFactory = overrides.keymanager ?? ((endpoint) => new KeymanagerClient({ url: endpoint.url, token: endpoint.token }));
+  const operators = new OperatorService({ operators: operatorsRepo, clock });
+  const registration = new KeyRegistration(
+    { network: config.network, withdrawalCredentials: config.withdrawalCredentials, depositAmountGwei: config.depositAmountGwei },
+    { db, dialect: store.dialect, operators: operatorsRepo, keys: keysRepo, custody, beacon, clock },
+  );
+  const clients = new ValidatorClientService({
+    clients: clientsRepo,
+    secrets: new SecretBox(config.keystorePassword, "validator-client tokens"),
+    keymanager,
+    clock,
+  });
+  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, findings, custody, clock });
+
+  const keyGeneration = new KeyGenerationJob(
+    {
+      network: config.network,
+      withdrawalCredentials: config.withdrawalCredentials,
+      depositAmountGwei: config.depositAmountGwei,
+      custodyPassword: config.keystorePassword,
+      workers: config.keygenWorkers,
+    },
+    { registration },
+  );
+  const jobRunner = new JobRunner(
+    { instanceId, pollIntervalMs: overrides.jobPollIntervalMs ?? 2_000, staleAfterMs: 120_000, progressIntervalMs: 1_000 },
+    { jobs: jobsRepo, handlers: [keyGeneration], clock, logger, onFinished: (kind, outcome) => metrics.jobs.inc({ kind, outcome }) },
+  );
+
+  const server = await buildServer(
+    { bodyLimitBytes: config.bodyLimitBytes },
+    {
+      logger,
+      auth: createAuthenticator(config.adminToken, operators),
+      readiness: () => readiness(store, beacon),
+      operators,
+      registration,
+      keys: keysRepo,
+      jobs: new JobService({ runner: jobRunner, jobs: jobsRepo, operators: operatorsRepo }),
+      clients,
+      transfer,
+      findings,
+      metrics,
+    },
+  );
+  const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, findings, clock, logger });
+  const tasks: PeriodicTask[] = [
+    new PeriodicTask(
+      { name: "inventory", intervalMs: config.inventoryIntervalMs, instanceId },
+      {
+        leases,
+        clock,
+        logger,
+        run: async (signal) => {
+          const summary = await inventory.reconcile(signal);
+          metrics.inventoryPolls.inc({ outcome: "ok" }, summary.clients - summary.unreachable);
+          metrics.inventoryPolls.inc({ outcome: "unreachable" }, summary.unreachable);
+        },
+      },
+    ),
+  ];
+  const statusSync = beacon === null ? null : new KeyStatusSync({ beacon, keys: keysRepo, clock, logger });
+  if (statusSync !== null) {
+    tasks.push(new PeriodicTask({ name: "key-status", intervalMs: config.statusIntervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await statusSync.sync(signal)) }));
+  }
+
+  return {
+    server,
+    store,
+    jobRunner,
+    inventory,
+    statusSync,
+    async start() {
+      const address = await server.listen({ host: config.host, port: config.port });
+      jobRunner.start();
+      for (const task of tasks) task.start();
+      logger.info({ address, network: config.network.name, database: store.dialect, beaconNodes: config.beaconNodeUrls.length, instanceId }, "stakeops serving");
+      return address;
+    },
+    async stop() {
+      await server.close();
+      await jobRunner.stop();
+      await Promise.all(tasks.map((t) => t.stop()));
+      await store.close();
+    },
+  };
+}
+
+async function readiness(store: Store, beacon: BeaconNodeApi | null): Promise<ReadinessReport> {
+  const database = (await store.ping()) ? "ok" : "failing";
+  let beaconCheck: ReadinessReport["checks"][string] = "not configured";
+  if (beacon !== null) {
+    try {
+      await beacon.getSyncing(AbortSignal.timeout(5_000));
+      beaconCheck = "ok";
+    } catch {
+      beaconCheck = "failing";
+    }
+  }
+  return { ready: database === "ok" && beaconCheck !== "failing", checks: { database, beacon: beaconCheck } };
+}
