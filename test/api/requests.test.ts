@@ -119,3 +119,12 @@ describe("key generation jobs", () => {
     await expect(readdir(join(t.keysDir, "acme"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
+
+describe("documentation", () => {
+  it("serves the OpenAPI document and its UI at /docs, without a token", async () => {
+    const spec = await t.request("GET", "/docs/json", { token: null });
+    expect(spec.json<{ paths: Record<string, unknown> }>().paths).toHaveProperty(["/api/v1/operators/{id}/keys/deposit-data"]);
+    const ui = await t.request("GET", "/docs/static/swagger-ui.css", { token: null });
+    expect(ui.statusCode).toBe(200);
+  });
+});
