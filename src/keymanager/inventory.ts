@@ -117,7 +117,7 @@ export class InventoryReconciler {
     const at = isoNow(this.deps.clock);
     for (const assignment of await this.deps.assignments.liveForClient(clientId)) {
       const held = present.has(assignment.pubkey);
-      if (held && assignment.state === "importing") await this.deps.assignments.setState(assignment.id, "active", at);
+      if (held && assignment.state !== "active") await this.deps.assignments.setState(assignment.id, "active", at);
       if (!held) await this.deps.assignments.setState(assignment.id, "removed", at);
     }
   }

@@ -135,11 +135,29 @@ export class KeyTransfer {
       return { results: results.list(), slashingProtection: null };
     }
     await this.keepProtection(client, pubkeys, deleted.slashingProtection);
+    // Trust, but verify: a client that answers "deleted" must also stop listing the key.
+    // (Lodestar 1.5.1 answers "deleted" for an active validator's key and keeps signing with it.)
+    const stillHeld = await this.heldKeys(api);
     for (const [i, pubkey] of pubkeys.entries()) {
       const status = deleted.statuses[i];
       const assignment = live.get(pubkey);
       const at = isoNow(this.deps.clock);
-      if (status !== undefined && status.status !== "error") {
+      if (status !== undefined && status.status !== "error" && stillHeld !== null && stillHeld.has(pubkey)) {
+        if (assignment !== undefined) await this.deps.assignments.setState(assignment.id, "active", at);
+        results.set(pubkey, {
+          status: "error",
+          code: "VALIDATOR_CLIENT_STILL_HOLDS_KEY",
+          message:
+            `the client answered "${status.status}" but still lists the key, so it may still sign with it; the key stays assigned to this client. ` +
+            "Restart the validator client (its keystore file is gone) and let the inventory confirm, or remove the key by hand",
+        });
+      } else if (status !== undefined && status.status !== "error" && stillHeld === null) {
+        results.set(pubkey, {
+          status: "unknown",
+          code: "VALIDATOR_CLIENT_UNCONFIRMED",
+          message: `the client answered "${status.status}" but could not be asked to confirm; the key stays blocked from other clients until the inventory shows it gone`,
+        });
+      } else if (status !== undefined && status.status !== "error") {
         if (assignment !== undefined) await this.deps.assignments.setState(assignment.id, "removed", at);
         results.set(pubkey, { status: status.status, message: status.message });
       } else {
@@ -148,6 +166,16 @@ export class KeyTransfer {
       }
     }
     return { results: results.list(), slashingProtection: deleted.slashingProtection };
+  }
+
+  /** The keys a client lists now (local and remote), or null if it cannot say. */
+  private async heldKeys(api: KeymanagerApi): Promise<Set<string> | null> {
+    try {
+      const [local, remote] = await Promise.all([api.listKeystores(), api.listRemoteKeys()]);
+      return new Set([...local, ...(remote ?? [])].map((k) => k.pubkey.toLowerCase()));
+    } catch {
+      return null;
+    }
   }
 
   private async checkImport(client: ValidatorClient, requested: readonly string[], results: Results): Promise<string[]> {
@@ -235,12 +263,7 @@ export class KeyTransfer {
     code: string,
     message: string,
   ): Promise<void> {
-    let present: Set<string> | null = null;
-    try {
-      present = new Set((await api.listKeystores()).map((k) => k.pubkey.toLowerCase()));
-    } catch {
-      present = null;
-    }
+    const present = await this.heldKeys(api);
     for (const { pubkey, assignment } of claimed) {
       if (present === null) {
         results.set(pubkey, { status: "unknown", code, message: `${message}; the key stays blocked from other clients until the client's inventory shows whether it was imported` });

@@ -96,6 +96,31 @@ describe("moving keys between validator clients", () => {
     expect(JSON.parse(vcs[1]!.receivedProtection[0] as string)).toMatchObject({ data: [{ pubkey: key, signed_attestations: [{ source_epoch: "10", target_epoch: "11" }] }] });
   });
 
+  it("does not believe a client that answers 'deleted' but still holds the key", async () => {
+    const [one, two] = [await register(vcs[0]!), await register(vcs[1]!)];
+    const key = pubkeys[0] as string;
+    await importKeys(one, [key]);
+    vcs[0]!.fault = "keep-on-delete";
+    const removed = await removeKeys(one, [key]);
+    expect(statuses(removed)).toEqual([["error", "VALIDATOR_CLIENT_STILL_HOLDS_KEY"]]);
+    expect(removed.json<{ slashingProtection: string | null }>().slashingProtection).toContain(key.slice(2));
+    expect(statuses(await importKeys(two, [key]))).toEqual([["rejected", "KEY_ASSIGNED_ELSEWHERE"]]);
+    // Once the client really lets go (say, after a restart), the inventory frees the key.
+    vcs[0]!.fault = "none";
+    vcs[0]!.keys.delete(key);
+    await t.app.inventory.reconcile();
+    expect(statuses(await importKeys(two, [key]))).toEqual([["imported", null]]);
+  });
+
+  it("a removal the client cannot confirm keeps the key blocked", async () => {
+    const [one, two] = [await register(vcs[0]!), await register(vcs[1]!)];
+    const key = pubkeys[0] as string;
+    await importKeys(one, [key]);
+    vcs[0]!.fault = "status-500";
+    expect(statuses(await removeKeys(one, [key]))).toEqual([["unknown", "KEYMANAGER_HTTP_ERROR"]]);
+    expect(statuses(await importKeys(two, [key]))).toEqual([["rejected", "KEY_ASSIGNED_ELSEWHERE"]]);
+  });
+
   it("imports only keys in custody of the client's operator", async () => {
     const one = await register(vcs[0]!);
     const other = await createOperator(t, "other");

@@ -7,7 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { decryptKeystore, parseKeystore } from "../../src/keygen/keystore.js";
 
-export type Fault = "none" | "down-once" | "garbage" | "status-500" | "hang";
+/**
+ * "keep-on-delete": answers "deleted" but keeps the key, as Lodestar 1.5.1 does for an active
+ * validator's key.
+ */
+export type Fault = "none" | "down-once" | "garbage" | "status-500" | "hang" | "keep-on-delete";
 
 export interface SimulatedValidatorClient {
   readonly url: string;
@@ -72,7 +76,7 @@ export async function startSimulatedValidatorClient(token = "simulated-vc-token"
     if (request.method === "DELETE") {
       const pubkeys = json.pubkeys ?? [];
       const data = pubkeys.map((pubkey) => {
-        const present = keys.delete(pubkey.toLowerCase());
+        const present = fault === "keep-on-delete" ? keys.has(pubkey.toLowerCase()) : keys.delete(pubkey.toLowerCase());
         return { status: present ? "deleted" : "not_found", message: "" };
       });
       const interchange = {
