@@ -29,13 +29,13 @@ export class KeyStatusSync {
     for (const key of keys) {
       const validator = validators.get(key.pubkey);
       if (validator === undefined) continue;
-      const state = keyStateFromChain(validator.status, validator.slashed);
-      if (advances(key.state, state) || (key.validator_index === null && state === key.state)) {
-        await this.deps.keys.updateChainState(key.pubkey, advances(key.state, state) ? state : key.state, validator.index, isoNow(this.deps.clock));
-        if (advances(key.state, state)) {
-          changed++;
-          this.deps.logger.info({ pubkey: key.pubkey, from: key.state, to: state, validatorIndex: validator.index }, "key state changed on chain");
-        }
+      const chainState = keyStateFromChain(validator.status, validator.slashed);
+      const state = advances(key.state, chainState) ? chainState : key.state;
+      if (state === key.state && key.validator_index === validator.index) continue;
+      await this.deps.keys.updateChainState(key.pubkey, state, validator.index, isoNow(this.deps.clock));
+      if (state !== key.state) {
+        changed++;
+        this.deps.logger.info({ pubkey: key.pubkey, from: key.state, to: state, validatorIndex: validator.index }, "key state changed on chain");
       }
     }
     return changed;

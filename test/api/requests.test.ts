@@ -128,3 +128,21 @@ describe("documentation", () => {
     expect(ui.statusCode).toBe(200);
   });
 });
+
+describe("a beacon node that cannot be asked", () => {
+  it("refuses the whole batch with 503 BEACON_UNAVAILABLE and registers nothing", async () => {
+    const down = await startTestApp({ config: { beaconNodeUrls: ["http://127.0.0.1:9"] } });
+    try {
+      const operator = await createOperator(down, "acme");
+      const entries = JSON.parse(await readFile(new URL("../fixtures/deposit-cli/multiple_validators/hoodi/deposit_data-1755071454.json", import.meta.url), "utf8")) as unknown[];
+      const response = await down.request("POST", `/api/v1/operators/${operator.id}/keys/deposit-data`, { token: operator.token, body: entries });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ code: "BEACON_UNAVAILABLE", message: expect.stringMatching(/nothing was registered/) });
+      const rows = await down.app.store.db.selectFrom("validator_keys").select("pubkey").execute();
+      expect(rows).toEqual([]);
+      expect((await down.request("GET", "/ready", { token: null })).json()).toEqual({ ready: false, checks: { database: "ok", beacon: "failing" } });
+    } finally {
+      await down.close();
+    }
+  });
+});

@@ -29,14 +29,19 @@ export interface TestApp {
 export interface TestAppOptions extends AppOverrides {
   readonly engine?: Engine;
   readonly config?: Partial<ServiceConfig>;
+  /** Another instance on the same database and custody folder (owned and removed by the first). */
+  readonly sameAs?: TestApp;
 }
 
 /** The protocol's withdrawal address in these tests: the one the deposit-CLI fixtures used. */
 export const FIXTURE_WITHDRAWAL_CREDENTIALS = addressWithdrawalCredentials("execution", Uint8Array.from(Buffer.from("0000000000000000000000000000000000000001", "hex")));
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase(options.engine ?? "sqlite");
-  const keysDir = await mkdtemp(join(tmpdir(), "stakeops-keys-"));
+  const database =
+    options.sameAs === undefined
+      ? await createTestDatabase(options.engine ?? "sqlite")
+      : { config: options.sameAs.config.database, dispose: async () => undefined };
+  const keysDir = options.sameAs?.keysDir ?? (await mkdtemp(join(tmpdir(), "stakeops-keys-")));
   const config: ServiceConfig = {
     host: "127.0.0.1",
     port: 0,
@@ -84,7 +89,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.stop();
       await database.dispose();
-      await rm(keysDir, { recursive: true, force: true });
+      if (options.sameAs === undefined) await rm(keysDir, { recursive: true, force: true });
     },
   };
 }
