@@ -12,7 +12,6 @@ export const errorSchema = {
   },
 } as const;
 
-export const pubkeySchema = { type: "string", pattern: "^0x[0-9a-fA-F]{96}$", description: "BLS pubkey, 0x-hex (48 bytes)." } as const;
 export const uuidSchema = { type: "string", minLength: 1, maxLength: 64 } as const;
 
 export const operatorSchema = {

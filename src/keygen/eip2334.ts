@@ -33,8 +33,3 @@ export function parsePath(path: string): number[] {
   });
 }
 
-/** The validator index i of m/12381/3600/i/0/0, or null if the path is not an EIP-2334 signing path. */
-export function signingPathIndex(path: string): number | null {
-  const match = /^m\/12381\/3600\/(0|[1-9][0-9]*)\/0\/0$/.exec(path);
-  return match?.[1] === undefined ? null : Number(match[1]);
-}

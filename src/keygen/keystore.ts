@@ -132,10 +132,6 @@ export async function decryptKeystore(keystore: Keystore, password: string): Pro
   return openKeystore(keystore, derived);
 }
 
-export function decryptKeystoreSync(keystore: Keystore, password: string): DecryptedKeystore {
-  return openKeystore(keystore, deriveKeySync(keystore.crypto.kdf, passwordBytes(password)));
-}
-
 /** One line with Python json.dumps separators: the bytes the deposit CLI writes. */
 export function serializeKeystore(keystore: Keystore): string {
   return pythonJsonDumps(keystore as unknown as PythonJsonValue);

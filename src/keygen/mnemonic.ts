@@ -35,10 +35,6 @@ export const MNEMONIC_LANGUAGE_NAMES = Object.keys(MNEMONIC_LANGUAGES) as Mnemon
 /** BIP39: 128 to 256 bits of entropy in 32-bit steps, i.e. 12, 15, 18, 21 or 24 words. */
 const WORD_COUNT_TO_STRENGTH: Readonly<Record<number, number>> = { 12: 128, 15: 160, 18: 192, 21: 224, 24: 256 };
 
-export function isMnemonicLanguage(value: string): value is MnemonicLanguage {
-  return Object.hasOwn(MNEMONIC_LANGUAGES, value);
-}
-
 export function newMnemonic(language: MnemonicLanguage = "english", words = 24): string {
   const strength = WORD_COUNT_TO_STRENGTH[words];
   if (strength === undefined) {
