@@ -97,5 +97,9 @@ function openPostgres(url: string): Kysely<Database> {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server drops (a restart, a failover) is an 'error' event on the pool;
+  // without a listener it would crash the process. The pool discards that connection and opens
+  // a new one on the next query, whose failure, if any, reaches the caller.
+  pool.on("error", () => undefined);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

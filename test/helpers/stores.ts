@@ -42,6 +42,13 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
       const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
       await client.connect();
       try {
+        // A closed pool's last sessions may still be finishing on the server; give them a moment
+        // rather than killing them (which their clients would see as an error).
+        for (let i = 0; i < 50; i++) {
+          const { rows } = await client.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = $1", [name]);
+          if (Number(rows[0]?.n ?? 0) === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await client.query(`drop database if exists ${name} with (force)`);
       } finally {
         await client.end();

@@ -1,5 +1,6 @@
 /** The storage layer on both engines: migrations, constraints that guard against double work, leases. */
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/database.js";
 import { isUniqueViolation } from "../../src/store/constraint.js";
@@ -53,6 +54,25 @@ describe.each(ENGINES)("store on %s", (engine) => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  if (engine === "postgres") it("survives the server dropping its idle connections (a restart, a failover)", async () => {
+    const database = await createTestDatabase(engine);
+    disposers.push(database.dispose);
+    const s = await openStore(database.config);
+    try {
+      await seedOperator(s);
+      const admin = new pg.Client({ connectionString: process.env["STAKEOPS_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres" });
+      await admin.connect();
+      const name = new URL(database.config.kind === "postgres" ? database.config.url : "").pathname.slice(1);
+      const { rowCount } = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", [name]);
+      await admin.end();
+      expect(rowCount).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await new OperatorsRepository(s.db).list()).toHaveLength(1);
+    } finally {
+      await s.close();
     }
   });
 
