@@ -40,4 +40,20 @@ describe("on a terminal", () => {
     expect(run.output).toMatch(/error: the two keystore password entries differ/);
     expect(run.code).toBe(1);
   });
+
+  it("draws a progress bar on a terminal", async () => {
+    const dir = await tempDir();
+    const mnemonic = join(dir, "m.txt");
+    await writeFile(mnemonic, "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n", { mode: 0o600 });
+    const run = await runStakeopsInTerminal(
+      ["keys", "generate", "--mnemonic-file", mnemonic, "--count", "2", "--network", "hoodi", "--bls-withdrawal", "--kdf", "pbkdf2", "--out", join(dir, "out")],
+      [
+        { prompt: "Keystore password: ", answer: "same-password" },
+        { prompt: "Repeat the keystore password: ", answer: "same-password" },
+      ],
+    );
+    expect(run.output).toMatch(/\r\[#{30}\] 2\/2 keystores/);
+    expect(run.output).not.toMatch(/^progress: /m);
+    expect(run.code).toBe(0);
+  });
 });
