@@ -12,7 +12,7 @@ import { sql, type Kysely } from "kysely";
 import type { BeaconNodeApi, BeaconValidator } from "../beacon/beaconApi.js";
 import type { Network } from "../chain/networks.js";
 import { buildDepositDataEntry, DEPOSIT_CLI_VERSION, type DepositDataEntry } from "../deposit/depositData.js";
-import { verifyDepositData } from "../deposit/verifyDepositData.js";
+import { verifyDepositData, type DepositProblem } from "../deposit/verifyDepositData.js";
 import { isStakeopsError } from "../errors.js";
 import { decryptKeystore, parseKeystore, type Keystore } from "../keygen/keystore.js";
 import { isUniqueViolation } from "../store/constraint.js";
@@ -81,9 +81,7 @@ export class KeyRegistration {
     const valid = new Map(verification.valid.map((v) => [v.entry, v]));
     const at = isoNow(this.deps.clock);
     const plans: Plan[] = entries.map((raw, index) => {
-      const problems = verification.problems
-        .filter((p) => p.entry === index && p.code !== "DUPLICATE_PUBKEY")
-        .map((p) => ({ code: p.code, ...(p.field === null ? {} : { field: p.field }), message: p.message }));
+      const problems = verification.problems.filter((p) => p.entry === index && p.code !== "DUPLICATE_PUBKEY").map(toRejection);
       const entry = valid.get(index);
       const pubkey = entry === undefined ? pubkeyOf(raw) : toPrefixedHex(entry.pubkey);
       const candidate: Candidate = { index, pubkey, source: "deposit-data", problems };
@@ -118,6 +116,7 @@ export class KeyRegistration {
     const operator = await this.operator(operatorId);
     if (options.existing) this.requireBeacon("adopting existing validators");
     const at = isoNow(this.deps.clock);
+    const deposits: (DepositDataEntry | null)[] = keystores.map(() => null);
     const plans = await Promise.all(
       keystores.map(async (text, index): Promise<Plan> => {
         const source: KeySource = options.existing ? "existing" : "keystore";
@@ -137,6 +136,7 @@ export class KeyRegistration {
           const custody = await this.deps.custody.encrypt(secretKey, keystore.path);
           const pubkey = `0x${custody.pubkey}`;
           const deposit = options.existing ? null : this.deposit(secretKey);
+          deposits[index] = deposit;
           const row = this.keyRow(operator.id, source, at, {
             pubkey,
             derivation_path: keystore.path === "" ? null : keystore.path,
@@ -149,7 +149,7 @@ export class KeyRegistration {
         }
       }),
     );
-    return this.commit(operator, plans, options.existing ? "existing" : "new");
+    return this.commit(operator, this.withDepositChecks(plans, deposits), options.existing ? "existing" : "new");
   }
 
   /** Validators already active on chain, without keys: monitored and exited through other means. */
@@ -183,7 +183,7 @@ export class KeyRegistration {
       const row = this.keyRow(operator.id, "generated", at, { pubkey, derivation_path: keystore.path, in_custody: 1, ...depositColumns(deposit) });
       return { candidate: { index, pubkey, source: "generated", problems: [] }, row, custody: keystore };
     });
-    return this.commit(operator, plans, "new");
+    return this.commit(operator, this.withDepositChecks(plans, generated.map((g) => g.deposit)), "new");
   }
 
   /** Keys not yet deposited, as a deposit_data file the Launchpad accepts. */
@@ -205,6 +205,30 @@ export class KeyRegistration {
           deposit_cli_version: DEPOSIT_CLI_VERSION,
         },
       ];
+    });
+  }
+
+  /**
+   * Deposits the service signed itself pass the same deposit rule as uploaded ones (signature,
+   * both roots, network, credentials, amount): the rule holds for every source, not just uploads.
+   */
+  private withDepositChecks(plans: readonly Plan[], deposits: readonly (DepositDataEntry | null)[]): Plan[] {
+    const signed = deposits.flatMap((deposit, plan) => (deposit === null ? [] : [{ plan, deposit }]));
+    if (signed.length === 0) return [...plans];
+    const verification = verifyDepositData(
+      signed.map((s) => s.deposit),
+      { network: this.options.network, withdrawalCredentials: this.options.withdrawalCredentials },
+    );
+    const problems = new Map<number, Rejection[]>();
+    for (const problem of verification.problems) {
+      const plan = signed[problem.entry]?.plan;
+      // Duplicates are the batch rule's business (DUPLICATE_IN_BATCH).
+      if (plan === undefined || problem.code === "DUPLICATE_PUBKEY") continue;
+      problems.set(plan, [...(problems.get(plan) ?? []), toRejection(problem)]);
+    }
+    return plans.map((plan, index) => {
+      const found = problems.get(index);
+      return found === undefined ? plan : { ...plan, candidate: { ...plan.candidate, problems: [...plan.candidate.problems, ...found] } };
     });
   }
 
@@ -336,6 +360,10 @@ export class KeyRegistration {
       throw new RegistryError("BEACON_NODE_REQUIRED", `${what} needs a beacon node to check the chain: set BEACON_NODE_URLS`, {});
     }
   }
+}
+
+function toRejection(problem: DepositProblem): Rejection {
+  return { code: problem.code, ...(problem.field === null ? {} : { field: problem.field }), message: problem.message };
 }
 
 function depositColumns(deposit: DepositDataEntry): Partial<ValidatorKeyRow> {

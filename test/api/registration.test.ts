@@ -5,7 +5,14 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decryptKeystore, parseKeystore } from "../../src/keygen/keystore.js";
+import { buildDepositDataEntry } from "../../src/deposit/depositData.js";
+import { bls } from "../../src/crypto/bls.js";
+import { decryptKeystore, encryptKeystore, parseKeystore } from "../../src/keygen/keystore.js";
+import { KeyCustody } from "../../src/registry/custody.js";
+import { KeyRegistration } from "../../src/registry/keyRegistration.js";
+import { OperatorsRepository } from "../../src/store/operators.js";
+import { ValidatorKeysRepository } from "../../src/store/validatorKeys.js";
+import { FIXTURE_WITHDRAWAL_CREDENTIALS } from "../helpers/app.js";
 import { SERVICE_PASSWORD, createOperator, startTestApp, type TestApp } from "../helpers/app.js";
 import { ENGINES } from "../helpers/stores.js";
 
@@ -122,6 +129,38 @@ describe.each(ENGINES)("registration on %s", (engine) => {
     expect(exported.sort((x, y) => x.pubkey.localeCompare(y.pubkey))).toEqual([cli[0], cli[2]].sort((x, y) => (x?.pubkey ?? "").localeCompare(y?.pubkey ?? "")));
     expect(t.logs()).not.toContain(KEYSTORE_PASSWORD);
     expect(t.logs()).not.toContain(SERVICE_PASSWORD);
+  });
+
+  it("deposits the service signs itself pass the same deposit rule (a broken one is refused)", async () => {
+    const op = await createOperator(t, "generator");
+    const registration = new KeyRegistration(
+      { network: t.config.network, withdrawalCredentials: FIXTURE_WITHDRAWAL_CREDENTIALS, depositAmountGwei: 32_000_000_000 },
+      {
+        db: t.app.store.db,
+        dialect: t.app.store.dialect,
+        operators: new OperatorsRepository(t.app.store.db),
+        keys: new ValidatorKeysRepository(t.app.store.db),
+        custody: new KeyCustody({ dir: t.keysDir, password: SERVICE_PASSWORD }),
+        beacon: null,
+        clock: { now: () => new Date() },
+      },
+    );
+    const generated = await Promise.all(
+      [1, 2].map(async (n) => {
+        const secretKey = bls.SecretKey.fromKeygen(Buffer.alloc(32, `generated ${n}`)).toBytes();
+        const deposit = buildDepositDataEntry({ secretKey, withdrawalCredentials: FIXTURE_WITHDRAWAL_CREDENTIALS, amountGwei: 32_000_000_000, network: t.config.network });
+        const keystore = await encryptKeystore(secretKey, SERVICE_PASSWORD, { kdf: "pbkdf2", path: `m/12381/3600/${n}/0/0`, pbkdf2: { c: 1_000 } });
+        return { keystore, deposit };
+      }),
+    );
+    // A bug that signed the wrong message would show up like this second deposit.
+    const broken = { ...generated[1]!, deposit: { ...generated[1]!.deposit, signature: generated[0]!.deposit.signature } };
+    const result = await registration.registerGenerated(op.id, [generated[0]!, broken]);
+    expect(result.results.map((r) => [r.status, r.reasons.map((x) => x.code)])).toEqual([
+      ["registered", []],
+      ["rejected", expect.arrayContaining(["SIGNATURE_INVALID"])],
+    ]);
+    expect(await readdir(join(t.keysDir, "generator"))).toHaveLength(1);
   });
 
   it("adopting existing validators needs a beacon node", async () => {
