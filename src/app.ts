@@ -145,6 +145,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       transfer,
       findings,
       metrics,
+      clock,
     },
   );
   const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, findings, clock, logger });

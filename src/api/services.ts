@@ -4,6 +4,7 @@ import type { ValidatorClientService } from "../keymanager/validatorClientServic
 import type { ServiceMetrics } from "../metrics/metrics.js";
 import type { JobService } from "../registry/jobService.js";
 import type { KeyRegistration } from "../registry/keyRegistration.js";
+import type { Clock } from "../registry/clock.js";
 import type { OperatorService } from "../registry/operatorService.js";
 import type { InventoryFindingsRepository } from "../store/inventoryFindings.js";
 import type { ValidatorKeysRepository } from "../store/validatorKeys.js";
@@ -17,4 +18,5 @@ export interface ApiServices {
   readonly transfer: KeyTransfer;
   readonly findings: InventoryFindingsRepository;
   readonly metrics: ServiceMetrics;
+  readonly clock: Clock;
 }

@@ -362,6 +362,6 @@ function describeNetwork(network: Network): string {
   return `${network.name} (genesis fork version 0x${toHex(network.genesisForkVersion)})`;
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }

@@ -44,6 +44,8 @@ export class JobRunner {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private controller: AbortController | null = null;
+  /** Polling runs between start() and stop(); drain() also works on a runner never started (tests). */
+  private started = false;
   private stopped = false;
 
   constructor(
@@ -76,12 +78,14 @@ export class JobRunner {
   }
 
   start(): void {
+    this.started = true;
     this.stopped = false;
     this.schedule(0);
   }
 
   /** Aborts the running job (it fails as JOB_INTERRUPTED) and waits for it to settle. */
   async stop(): Promise<void> {
+    this.started = false;
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
@@ -102,7 +106,7 @@ export class JobRunner {
   }
 
   private poke(): void {
-    if (!this.stopped && this.running === null) this.schedule(0);
+    if (this.started && this.running === null) this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
@@ -114,7 +118,7 @@ export class JobRunner {
         .catch((error: unknown) => this.deps.logger.error({ err: error }, "job runner failed to poll"))
         .finally(() => {
           this.running = null;
-          if (!this.stopped) this.schedule(this.options.pollIntervalMs);
+          if (this.started) this.schedule(this.options.pollIntervalMs);
         });
     }, delayMs);
     this.timer.unref();

@@ -136,7 +136,7 @@ export function registerKeyRoutes(app: FastifyInstance, services: ApiServices): 
     },
     async (request, reply) => {
       const entries = await services.registration.depositData(own(request));
-      const fileName = depositDataFileName(Math.floor(Date.now() / 1000));
+      const fileName = depositDataFileName(Math.floor(services.clock.now().getTime() / 1000));
       return reply
         .header("content-type", "application/json; charset=utf-8")
         .header("content-disposition", `attachment; filename="${fileName}"`)
