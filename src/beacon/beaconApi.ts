@@ -4,6 +4,9 @@
  * provide other implementations (a simulator speaking the same API, for instance).
  * Pubkeys and roots at this boundary are 0x-prefixed lower-case hex strings.
  */
+import type { AttestationReward, BlockHeaderSummary, BlockSummary, Committee, FinalityCheckpoints, ProposerDuty } from "./chainResponses.js";
+import type { StateLayout } from "./stateLayout.js";
+import type { StateSnapshot } from "./stateReader.js";
 export type ValidatorStatus =
   | "pending_initialized"
   | "pending_queued"
@@ -55,4 +58,39 @@ export interface BeaconNodeApi {
   getPendingDepositPubkeys(stateId?: string, signal?: AbortSignal): Promise<ReadonlySet<string> | null>;
   /** Liveness of validators in an epoch (current or previous); new POST form, falling back to the old GET form. */
   getLiveness(epoch: number, indices: readonly number[], signal?: AbortSignal): Promise<ReadonlyMap<number, boolean>>;
+}
+
+/**
+ * What the epoch monitor reads from the chain. Separate from BeaconNodeApi so that the registry's
+ * needs stay small; BeaconClient implements both. "Not there" answers (an empty slot, a node that
+ * lacks an endpoint or refuses a past epoch) are null, so callers choose their fallback.
+ */
+export interface ChainDataApi {
+  getSpec(signal?: AbortSignal): Promise<Readonly<Record<string, string>>>;
+  getGenesis(signal?: AbortSignal): Promise<BeaconGenesis>;
+  getSyncing(signal?: AbortSignal): Promise<BeaconSyncing>;
+  /** `blockId`: head, finalized, a slot or a root. Null when there is no block there. */
+  getHeader(blockId: string | number, signal?: AbortSignal): Promise<BlockHeaderSummary | null>;
+  getBlock(slot: number, signal?: AbortSignal): Promise<BlockSummary | null>;
+  getFinality(stateId: string | number, signal?: AbortSignal): Promise<FinalityCheckpoints>;
+  /** The state as SSZ, decoded while it streams in; null when the node serves no SSZ state. */
+  getStateSnapshot(stateId: string | number, reader: StateReadRequest, signal?: AbortSignal): Promise<StateSnapshot | null>;
+  getCommittees(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<Committee[]>;
+  /** Null when the node does not serve duties for that epoch (older nodes: only current and next). */
+  getProposerDuties(epoch: number, signal?: AbortSignal): Promise<ProposerDuty[] | null>;
+  getSyncCommittee(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<number[] | null>;
+  /** Null when the node has no rewards API. */
+  getAttestationRewards(
+    epoch: number,
+    indices: readonly number[],
+    effectiveBalanceOf: (index: number) => number | undefined,
+    signal?: AbortSignal,
+  ): Promise<Map<number, AttestationReward> | null>;
+}
+
+/** How to read a state: the layout (fork and preset) and which pubkeys' indices to look for. */
+export interface StateReadRequest {
+  readonly layout: StateLayout;
+  readonly wantedPubkeys?: ReadonlySet<string>;
+  readonly pubkeysFrom?: number;
 }

@@ -7,7 +7,23 @@
  * one): an answer is never stitched together from two nodes that may follow different heads.
  */
 import { InputError } from "../errors.js";
-import type { BeaconGenesis, BeaconNodeApi, BeaconSyncing, BeaconValidator } from "./beaconApi.js";
+import type { BeaconGenesis, BeaconNodeApi, BeaconSyncing, BeaconValidator, ChainDataApi, StateReadRequest } from "./beaconApi.js";
+import {
+  readAttestationRewards,
+  readBlock,
+  readCommittees,
+  readFinality,
+  readHeader,
+  readProposerDuties,
+  readSyncCommittee,
+  type AttestationReward,
+  type BlockHeaderSummary,
+  type BlockSummary,
+  type Committee,
+  type FinalityCheckpoints,
+  type ProposerDuty,
+} from "./chainResponses.js";
+import { readStateStream, type StateSnapshot } from "./stateReader.js";
 import { BeaconError } from "./errors.js";
 import {
   BeaconNodePool,
@@ -27,6 +43,14 @@ export const ROUTES = {
   liveness: "/eth/v1/validator/liveness/{epoch}",
   /** The form before the POST one (Lodestar 1.x until 2023): repeated `indices` and `epoch` in the query. */
   livenessOld: "/eth/v1/validator/liveness",
+  header: "/eth/v1/beacon/headers/{block_id}",
+  block: "/eth/v2/beacon/blocks/{block_id}",
+  finality: "/eth/v1/beacon/states/{state_id}/finality_checkpoints",
+  state: "/eth/v2/debug/beacon/states/{state_id}",
+  committees: "/eth/v1/beacon/states/{state_id}/committees",
+  proposerDuties: "/eth/v1/validator/duties/proposer/{epoch}",
+  syncCommittees: "/eth/v1/beacon/states/{state_id}/sync_committees",
+  attestationRewards: "/eth/v1/beacon/rewards/attestations/{epoch}",
 } as const;
 
 export interface BeaconClientOptions extends BeaconNodePoolOptions {
@@ -36,23 +60,27 @@ export interface BeaconClientOptions extends BeaconNodePoolOptions {
   readonly validatorsPerGet?: number;
   /** Indices per old-form GET liveness request. */
   readonly livenessPerGet?: number;
+  /** Validator indices per rewards request (the answer is ~150 bytes per validator). */
+  readonly rewardsBatchSize?: number;
 }
 
 export type BeaconClientDependencies = BeaconNodePoolDependencies;
 
 const PUBKEY = /^0x[0-9a-fA-F]{96}$/;
 
-export class BeaconClient implements BeaconNodeApi {
+export class BeaconClient implements BeaconNodeApi, ChainDataApi {
   private readonly pool: BeaconNodePool;
   private readonly postBatchSize: number;
   private readonly validatorsPerGet: number;
   private readonly livenessPerGet: number;
+  private readonly rewardsBatchSize: number;
 
   constructor(options: BeaconClientOptions, dependencies: BeaconClientDependencies = {}) {
     this.pool = new BeaconNodePool(options, dependencies);
     this.postBatchSize = batchSize(options.postBatchSize ?? 1000, "postBatchSize");
     this.validatorsPerGet = batchSize(options.validatorsPerGet ?? 32, "validatorsPerGet");
     this.livenessPerGet = batchSize(options.livenessPerGet ?? 100, "livenessPerGet");
+    this.rewardsBatchSize = batchSize(options.rewardsBatchSize ?? 100_000, "rewardsBatchSize");
   }
 
   /** Per node: consecutive failures, last error and last success (labels are host:port). */
@@ -106,6 +134,83 @@ export class BeaconClient implements BeaconNodeApi {
     return live;
   }
 
+  getHeader(blockId: string | number, signal?: AbortSignal): Promise<BlockHeaderSummary | null> {
+    return orNull(this.pool.run((node) => node.request({ method: "GET", route: ROUTES.header, params: { block_id: blockId } }, readHeader), signal));
+  }
+
+  getBlock(slot: number, signal?: AbortSignal): Promise<BlockSummary | null> {
+    checkUint(slot, "slot");
+    return orNull(this.pool.run((node) => node.request({ method: "GET", route: ROUTES.block, params: { block_id: slot } }, readBlock), signal));
+  }
+
+  getFinality(stateId: string | number, signal?: AbortSignal): Promise<FinalityCheckpoints> {
+    return this.pool.run((node) => node.request({ method: "GET", route: ROUTES.finality, params: { state_id: stateId } }, readFinality), signal);
+  }
+
+  getStateSnapshot(stateId: string | number, read: StateReadRequest, signal?: AbortSignal): Promise<StateSnapshot | null> {
+    return orNull(
+      this.pool.run(
+        (node) =>
+          node.stream({ method: "GET", route: ROUTES.state, params: { state_id: stateId } }, "application/octet-stream", (body, headers) => {
+            const length = Number(headers.get("content-length") ?? NaN);
+            return readStateStream(body, { ...read, ...(Number.isSafeInteger(length) ? { expectedLength: length } : {}) });
+          }),
+        signal,
+      ),
+    );
+  }
+
+  getCommittees(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<Committee[]> {
+    checkUint(epoch, "epoch");
+    const query = new URLSearchParams({ epoch: String(epoch) });
+    return this.pool.run((node) => node.request({ method: "GET", route: ROUTES.committees, params: { state_id: stateId }, query }, readCommittees), signal);
+  }
+
+  async getProposerDuties(epoch: number, signal?: AbortSignal): Promise<ProposerDuty[] | null> {
+    checkUint(epoch, "epoch");
+    try {
+      return await this.pool.run((node) => node.request({ method: "GET", route: ROUTES.proposerDuties, params: { epoch } }, readProposerDuties), signal);
+    } catch (error) {
+      // Older nodes serve only the current and next epoch and answer other epochs with 400 or 500
+      // ("Requested epoch 1 must equal current 2 or next epoch 3"): for a past epoch that is "not here".
+      if (error instanceof BeaconError && (error.code === "BEACON_NOT_SUPPORTED" || error.code === "BEACON_HTTP_ERROR")) return null;
+      throw error;
+    }
+  }
+
+  getSyncCommittee(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<number[] | null> {
+    checkUint(epoch, "epoch");
+    const query = new URLSearchParams({ epoch: String(epoch) });
+    return orNull(
+      this.pool.run((node) => node.request({ method: "GET", route: ROUTES.syncCommittees, params: { state_id: stateId }, query }, readSyncCommittee), signal),
+    );
+  }
+
+  async getAttestationRewards(
+    epoch: number,
+    indices: readonly number[],
+    effectiveBalanceOf: (index: number) => number | undefined,
+    signal?: AbortSignal,
+  ): Promise<Map<number, AttestationReward> | null> {
+    checkUint(epoch, "epoch");
+    const all = new Map<number, AttestationReward>();
+    // An empty body would mean "every validator": never send one.
+    for (const batch of chunks([...new Set(indices)], this.rewardsBatchSize)) {
+      const answer = await orNull(
+        this.pool.run(
+          (node) =>
+            node.request({ method: "POST", route: ROUTES.attestationRewards, params: { epoch }, body: batch.map(String) }, (json) =>
+              readAttestationRewards(json, effectiveBalanceOf),
+            ),
+          signal,
+        ),
+      );
+      if (answer === null) return null;
+      for (const [index, reward] of answer) all.set(index, reward);
+    }
+    return all;
+  }
+
   /** POST with `{ids}` (large lists in the body); the GET form with repeated `id` where POST is not served. */
   private async validatorsBatch(node: BeaconNodeSession, pubkeys: readonly string[], stateId: string): Promise<BeaconValidator[]> {
     const requested = new Set(pubkeys);
@@ -148,6 +253,16 @@ export class BeaconClient implements BeaconNodeApi {
       for (const [index, isLive] of answer) live.set(index, isLive);
     }
     return live;
+  }
+}
+
+/** "Not served here" (404 and the like, from every node) as null. */
+async function orNull<T>(pending: Promise<T>): Promise<T | null> {
+  try {
+    return await pending;
+  } catch (error) {
+    if (error instanceof BeaconError && error.code === "BEACON_NOT_SUPPORTED") return null;
+    throw error;
   }
 }
 

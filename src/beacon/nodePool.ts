@@ -13,7 +13,18 @@
  */
 import { InputError } from "../errors.js";
 import { JsonFieldError } from "../util/jsonFields.js";
-import { endpointUrl, exchange, excerpt, httpEndpoint, sleep as defaultSleep, type HttpEndpoint, type HttpOutcome } from "../util/http.js";
+import { isStakeopsError } from "../errors.js";
+import {
+  StreamInterrupted,
+  endpointUrl,
+  exchange,
+  exchangeStream,
+  excerpt,
+  httpEndpoint,
+  sleep as defaultSleep,
+  type HttpEndpoint,
+  type HttpOutcome,
+} from "../util/http.js";
 import { BeaconError, type BeaconErrorCode, type BeaconFailure } from "./errors.js";
 
 export interface BeaconRequest {
@@ -51,6 +62,13 @@ export interface BeaconNodeSession {
   readonly node: string;
   /** Sends the request and parses the JSON answer with `parse`, which throws JsonFieldError on a wrong shape. */
   request<T>(request: BeaconRequest, parse: (json: unknown) => T): Promise<T>;
+  /**
+   * Sends the request asking for `accept` (SSZ) and hands a 2xx body to `consume` as it streams
+   * in. A node that answers JSON instead counts as not serving the form (BEACON_NOT_SUPPORTED), so
+   * callers can fall back. A StakeopsError thrown by `consume` (a malformed body) becomes
+   * BEACON_BAD_RESPONSE; a connection lost part-way is transient, like no connection at all.
+   */
+  stream<T>(request: BeaconRequest, accept: string, consume: (body: AsyncIterable<Uint8Array>, headers: Headers) => Promise<T>): Promise<T>;
 }
 
 export interface BeaconNodePoolOptions {
@@ -62,6 +80,8 @@ export interface BeaconNodePoolOptions {
   /** Wait before the first retry round; doubles every round up to maxBackoffMs. */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** Per streamed exchange (a whole BeaconState: ~300 MB on mainnet), body included. */
+  readonly streamTimeoutMs?: number;
 }
 
 export interface BeaconNodePoolDependencies {
@@ -77,6 +97,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRIES = 2;
 export const DEFAULT_BACKOFF_MS = 250;
 export const DEFAULT_MAX_BACKOFF_MS = 5_000;
+export const DEFAULT_STREAM_TIMEOUT_MS = 120_000;
 
 /** What to do after a failure on one node. */
 type Handling = "retry" | "next-node" | "stop";
@@ -95,6 +116,7 @@ export class BeaconNodePool {
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly streamTimeoutMs: number;
   private readonly onRequest: (event: BeaconRequestEvent) => void;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<boolean>;
@@ -118,6 +140,7 @@ export class BeaconNodePool {
     this.retries = checked(options.retries ?? DEFAULT_RETRIES, "beacon retries", (v) => Number.isSafeInteger(v) && v >= 0);
     this.backoffMs = checked(options.backoffMs ?? DEFAULT_BACKOFF_MS, "beacon backoff", (v) => Number.isFinite(v) && v >= 0);
     this.maxBackoffMs = checked(options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS, "beacon max backoff", (v) => Number.isFinite(v) && v >= 0);
+    this.streamTimeoutMs = checked(options.streamTimeoutMs ?? DEFAULT_STREAM_TIMEOUT_MS, "beacon stream timeout", (v) => Number.isFinite(v) && v > 0);
     this.onRequest = dependencies.onRequest ?? (() => {});
     this.now = dependencies.now ?? Date.now;
     this.sleep = dependencies.sleep ?? defaultSleep;
@@ -172,6 +195,7 @@ export class BeaconNodePool {
     return {
       node: node.endpoint.label,
       request: (request, parse) => this.request(node, request, parse, signal),
+      stream: (request, accept, consume) => this.stream(node, request, accept, consume, signal),
     };
   }
 
@@ -192,21 +216,104 @@ export class BeaconNodePool {
       status: outcome.kind === "answered" ? outcome.status : outcome.kind,
       seconds: Math.max(0, this.now() - started) / 1000,
     });
+    return this.keepingHealth(node, () => this.interpret(node, request, outcome, parse));
+  }
+
+  private async stream<T>(
+    node: NodeState,
+    request: BeaconRequest,
+    accept: string,
+    consume: (body: AsyncIterable<Uint8Array>, headers: Headers) => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const started = this.now();
+    let status: BeaconRequestEvent["status"] = "unreachable";
+    const where = `beacon node ${node.endpoint.label}: ${request.method} ${request.route}`;
+    const base = { node: node.endpoint.label, endpoint: request.route, method: request.method };
     try {
-      const result = this.interpret(node, request, outcome, parse);
-      node.consecutiveFailures = 0;
-      node.lastSuccessAt = this.now();
+      return await this.keepingHealthAsync(node, () =>
+        exchangeStream(
+          {
+            url: endpointUrl(node.endpoint, fillRoute(request), request.query),
+            method: request.method,
+            headers: node.endpoint.headers,
+            accept,
+            ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+            timeoutMs: this.streamTimeoutMs,
+            ...(signal === undefined ? {} : { signal }),
+          },
+          async (outcome) => {
+            if (outcome.kind !== "streaming") {
+              status = outcome.kind === "answered" ? outcome.status : outcome.kind;
+              return this.interpret(node, request, outcome, () => {
+                throw new JsonFieldError("body", `expected ${accept}, got JSON`);
+              });
+            }
+            status = outcome.status;
+            const type = outcome.headers.get("content-type") ?? "";
+            if (!type.startsWith(accept)) {
+              throw new BeaconError("BEACON_NOT_SUPPORTED", `${where}: answered ${type === "" ? "without a content type" : type}, not ${accept}`, {
+                ...base,
+                status: outcome.status,
+                reason: `content-type ${type}`,
+              });
+            }
+            try {
+              return await consume(outcome.body, outcome.headers);
+            } catch (error) {
+              if (error instanceof StreamInterrupted) {
+                status = error.outcome.kind === "answered" ? error.outcome.status : error.outcome.kind;
+                return this.interpret(node, request, error.outcome, () => {
+                  throw new JsonFieldError("body", "interrupted");
+                });
+              }
+              if (isStakeopsError(error) && !(error instanceof BeaconError)) {
+                throw new BeaconError("BEACON_BAD_RESPONSE", `${where}: ${error.message}`, { ...base, status: outcome.status, reason: error.message }, { cause: error });
+              }
+              throw error;
+            }
+          },
+        ),
+      );
+    } finally {
+      this.onRequest({ node: node.endpoint.label, method: request.method, endpoint: request.route, status, seconds: Math.max(0, this.now() - started) / 1000 });
+    }
+  }
+
+  private keepingHealth<T>(node: NodeState, attempt: () => T): T {
+    try {
+      const result = attempt();
+      this.succeeded(node);
       return result;
     } catch (error) {
-      if (error instanceof BeaconError && countsAgainstHealth(error)) {
-        node.consecutiveFailures++;
-        node.lastError = { code: error.code, message: error.message, at: this.now() };
-      } else if (error instanceof BeaconError && error.code === "BEACON_NOT_SUPPORTED") {
-        // It answered, as the API allows: the node is fine, it just lacks this endpoint.
-        node.consecutiveFailures = 0;
-        node.lastSuccessAt = this.now();
-      }
+      this.failed(node, error);
       throw error;
+    }
+  }
+
+  private async keepingHealthAsync<T>(node: NodeState, attempt: () => Promise<T>): Promise<T> {
+    try {
+      const result = await attempt();
+      this.succeeded(node);
+      return result;
+    } catch (error) {
+      this.failed(node, error);
+      throw error;
+    }
+  }
+
+  private succeeded(node: NodeState): void {
+    node.consecutiveFailures = 0;
+    node.lastSuccessAt = this.now();
+  }
+
+  private failed(node: NodeState, error: unknown): void {
+    if (error instanceof BeaconError && countsAgainstHealth(error)) {
+      node.consecutiveFailures++;
+      node.lastError = { code: error.code, message: error.message, at: this.now() };
+    } else if (error instanceof BeaconError && error.code === "BEACON_NOT_SUPPORTED") {
+      // It answered, as the API allows: the node is fine, it just lacks this endpoint.
+      this.succeeded(node);
     }
   }
 

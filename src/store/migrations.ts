@@ -3,7 +3,7 @@
  * its own lock, so two instances starting together migrate once). Append new migrations; never
  * edit a released one.
  */
-import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 
 const migrations: Record<string, Migration> = {
   "0001_registry": {
@@ -115,6 +115,51 @@ const migrations: Record<string, Migration> = {
         .addColumn("name", "text", (c) => c.primaryKey())
         .addColumn("owner", "text", (c) => c.notNull())
         .addColumn("expires_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
+  "0002_monitor": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      const binary = db.getExecutor().adapter instanceof PostgresAdapter ? "bytea" : "blob";
+      await db.schema
+        .createTable("monitor_epochs")
+        .addColumn("epoch", "bigint", (c) => c.primaryKey())
+        .addColumn("state", "text", (c) => c.notNull().check(sql`state in ('processed', 'skipped')`))
+        .addColumn("reason", "text")
+        .addColumn("source", "text")
+        .addColumn("rewards_source", "text")
+        .addColumn("anchor_slot", "bigint")
+        .addColumn("anchor_root", "text")
+        .addColumn("final", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("processed_at", "text", (c) => c.notNull())
+        .addColumn("processing_ms", "integer")
+        .execute();
+      await db.schema
+        .createTable("operator_epoch_performance")
+        .addColumn("epoch", "bigint", (c) => c.notNull())
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("totals", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("operator_epoch_performance_pk", ["operator_id", "epoch"])
+        .execute();
+      await db.schema.createIndex("operator_epoch_performance_epoch").on("operator_epoch_performance").column("epoch").execute();
+      await db.schema
+        .createTable("network_epoch_performance")
+        .addColumn("epoch", "bigint", (c) => c.primaryKey())
+        .addColumn("totals", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("validator_epoch_results")
+        .addColumn("epoch", "bigint", (c) => c.notNull())
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("validators", "integer", (c) => c.notNull())
+        .addColumn("data", binary, (c) => c.notNull())
+        .addPrimaryKeyConstraint("validator_epoch_results_pk", ["operator_id", "epoch"])
+        .execute();
+      await db.schema.createIndex("validator_epoch_results_epoch").on("validator_epoch_results").column("epoch").execute();
+      await db.schema
+        .createTable("proposer_duties")
+        .addColumn("epoch", "bigint", (c) => c.primaryKey())
+        .addColumn("duties", "text", (c) => c.notNull())
         .execute();
     },
   },

@@ -114,6 +114,52 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+export type MonitorEpochState = "processed" | "skipped";
+
+/** One row per epoch the monitor has dealt with: processed, or skipped with the reason (never silently). */
+export interface MonitorEpochsTable {
+  epoch: number;
+  state: MonitorEpochState;
+  reason: string | null;
+  /** ssz-state or json (how validator data was read), and api, computed or none for rewards. */
+  source: string | null;
+  rewards_source: string | null;
+  /** The last block of the epoch's window and its root when processed: a reorg shows as a different root there. */
+  anchor_slot: number | null;
+  anchor_root: string | null;
+  /** 1 once the window is finalized and was checked one last time. */
+  final: number;
+  processed_at: string;
+  processing_ms: number | null;
+}
+
+/** PerformanceTotals as JSON, per operator and epoch. */
+export interface OperatorEpochPerformanceTable {
+  epoch: number;
+  operator_id: string;
+  totals: string;
+}
+
+export interface NetworkEpochPerformanceTable {
+  epoch: number;
+  totals: string;
+}
+
+/** One operator's per-validator results of one epoch, packed (monitor/resultCodec.ts). */
+export interface ValidatorEpochResultsTable {
+  epoch: number;
+  operator_id: string;
+  validators: number;
+  data: Uint8Array;
+}
+
+/** Proposer duties seen while their epoch was current or next: older nodes serve no past duties. */
+export interface ProposerDutiesTable {
+  epoch: number;
+  /** JSON [[slot, validator index], …] */
+  duties: string;
+}
+
 export interface Database {
   operators: OperatorsTable;
   validator_keys: ValidatorKeysTable;
@@ -123,4 +169,9 @@ export interface Database {
   jobs: JobsTable;
   inventory_findings: InventoryFindingsTable;
   leases: LeasesTable;
+  monitor_epochs: MonitorEpochsTable;
+  operator_epoch_performance: OperatorEpochPerformanceTable;
+  network_epoch_performance: NetworkEpochPerformanceTable;
+  validator_epoch_results: ValidatorEpochResultsTable;
+  proposer_duties: ProposerDutiesTable;
 }

@@ -94,6 +94,91 @@ export async function exchange(request: HttpExchange): Promise<HttpOutcome> {
   }
 }
 
+export interface HttpStreamExchange extends HttpExchange {
+  /** Accept header, e.g. application/octet-stream for SSZ. */
+  readonly accept: string;
+}
+
+export type HttpStreamOutcome =
+  | { readonly kind: "streaming"; readonly status: number; readonly headers: Headers; readonly body: AsyncIterable<Uint8Array> }
+  | HttpOutcome;
+
+/**
+ * Like `exchange`, for large binary answers: a 2xx answer is handed over as a stream of chunks
+ * (`kind: "streaming"`) for the caller to consume within `consume`; anything else is read as text.
+ * The deadline covers the whole body. Failures while streaming (deadline, abort, a connection cut
+ * mid-body) surface as the outcome of `consume` failing, classified by `streamFailure`.
+ */
+export async function exchangeStream<T>(
+  request: HttpStreamExchange,
+  consume: (outcome: HttpStreamOutcome) => Promise<T>,
+): Promise<T> {
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), request.timeoutMs);
+  const signal = request.signal === undefined ? deadline.signal : AbortSignal.any([request.signal, deadline.signal]);
+  const failure = (cause: unknown): HttpOutcome => {
+    if (request.signal?.aborted === true) return { kind: "aborted" };
+    if (deadline.signal.aborted) return { kind: "timeout" };
+    return { kind: "unreachable", reason: systemErrorCode(cause) ?? "connection failed", cause };
+  };
+  try {
+    if (request.signal?.aborted === true) return await consume({ kind: "aborted" });
+    let response: Response;
+    try {
+      response = await fetch(request.url, {
+        method: request.method,
+        headers: { accept: request.accept, ...(request.body === undefined ? {} : { "content-type": "application/json" }), ...request.headers },
+        ...(request.body === undefined ? {} : { body: request.body }),
+        redirect: "manual",
+        signal,
+      });
+    } catch (cause) {
+      return await consume(failure(cause));
+    }
+    if (response.status < 200 || response.status > 299 || response.body === null) {
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (cause) {
+        return await consume(failure(cause));
+      }
+      return await consume({ kind: "answered", status: response.status, body: text });
+    }
+    const body = response.body;
+    const chunks: AsyncIterable<Uint8Array> = {
+      async *[Symbol.asyncIterator]() {
+        const reader = body.getReader();
+        try {
+          for (;;) {
+            let next: Awaited<ReturnType<typeof reader.read>>;
+            try {
+              next = await reader.read();
+            } catch (cause) {
+              throw new StreamInterrupted(failure(cause));
+            }
+            if (next.done) return;
+            yield next.value;
+          }
+        } finally {
+          reader.releaseLock();
+          await body.cancel().catch(() => undefined);
+        }
+      },
+    };
+    return await consume({ kind: "streaming", status: response.status, headers: response.headers, body: chunks });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Thrown out of a streaming body when the exchange failed part-way: how it ended is `outcome`. */
+export class StreamInterrupted extends Error {
+  constructor(readonly outcome: HttpOutcome) {
+    super(`stream interrupted (${outcome.kind})`);
+    this.name = "StreamInterrupted";
+  }
+}
+
 /** fetch wraps the socket error: `TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } })`. */
 function systemErrorCode(error: unknown): string | undefined {
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth++) {
