@@ -23,6 +23,10 @@ import { KeyCustody } from "./registry/custody.js";
 import { KeyGenerationJob } from "./registry/keyGenerationJob.js";
 import { KeyRegistration } from "./registry/keyRegistration.js";
 import { KeyStatusSync } from "./registry/keyStatusSync.js";
+import { EpochMonitor } from "./monitor/epochMonitor.js";
+import { PerformanceQuery } from "./monitor/performanceQuery.js";
+import type { PerformanceTotals } from "./monitor/performance.js";
+import { MonitorRepository } from "./store/monitor.js";
 import { JobService } from "./registry/jobService.js";
 import { OperatorService } from "./registry/operatorService.js";
 import { SecretBox } from "./registry/secretBox.js";
@@ -42,6 +46,7 @@ export interface App {
   readonly jobRunner: JobRunner;
   readonly inventory: InventoryReconciler;
   readonly statusSync: KeyStatusSync | null;
+  readonly monitor: EpochMonitor | null;
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -72,6 +77,8 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
   const jobsRepo = new JobsRepository(db);
   const findings = new InventoryFindingsRepository(db);
   const leases = new LeasesRepository(db);
+  const monitorResults = new MonitorRepository(db);
+  let beaconClient: BeaconClient | null = null;
 
   const metrics = new ServiceMetrics({
     keysByOperatorAndState: async () => {
@@ -86,9 +93,22 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       }
       return [...counts.values()];
     },
+    latestPerformance: async () => {
+      const last = await monitorResults.lastProcessed();
+      if (last === undefined) return null;
+      const epoch = Number(last.epoch);
+      const names = new Map((await operatorsRepo.list()).map((o) => [o.id, o.name]));
+      const [operators, network] = await Promise.all([monitorResults.operatorTotalsAt(epoch), monitorResults.networkTotals(epoch, epoch)]);
+      return {
+        epoch,
+        operators: operators.map((o) => ({ operator: names.get(o.operatorId) ?? o.operatorId, totals: JSON.parse(o.totals) as PerformanceTotals })),
+        network: JSON.parse(network[0]?.totals ?? "null") as PerformanceTotals,
+      };
+    },
+    beaconNodes: () => beaconClient?.nodeHealth().map((n) => ({ node: n.node, up: n.consecutiveFailures === 0 })) ?? [],
   });
 
-  const beacon: BeaconNodeApi | null =
+  beaconClient =
     config.beaconNodeUrls.length === 0
       ? null
       : new BeaconClient(
@@ -101,6 +121,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
           },
         );
 
+  const beacon: BeaconNodeApi | null = beaconClient;
   const custody = new KeyCustody({ dir: config.keysDir, password: config.keystorePassword });
   const keymanager: KeymanagerFactory = overrides.keymanager ?? ((endpoint) => new KeymanagerClient({ url: endpoint.url, token: endpoint.token }));
   const operators = new OperatorService({ operators: operatorsRepo, clock });
@@ -145,6 +166,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       transfer,
       findings,
       metrics,
+      performance: new PerformanceQuery({ results: monitorResults, keys: keysRepo, operators: operatorsRepo }),
       clock,
     },
   );
@@ -169,13 +191,60 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     tasks.push(new PeriodicTask({ name: "key-status", intervalMs: config.statusIntervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await statusSync.sync(signal)) }));
   }
 
+  const monitor =
+    beaconClient === null || !config.monitor.enabled
+      ? null
+      : new EpochMonitor(
+          { retentionEpochs: config.monitor.retentionEpochs, maxCatchupEpochs: config.monitor.maxCatchupEpochs, tickBudgetMs: config.monitor.intervalMs },
+          {
+            chain: beaconClient,
+            results: monitorResults,
+            keys: keysRepo,
+            clock,
+            logger,
+            events: {
+              epochProcessed: (summary, seconds, firstTime) => {
+                metrics.epochsProcessed.inc();
+                metrics.epochProcessingSeconds.observe(seconds);
+                if (!firstTime) return;
+                void operatorsRepo
+                  .list()
+                  .then((list) => {
+                    const names = new Map(list.map((o) => [o.id, o.name]));
+                    for (const [operatorId, totals] of summary.operators) {
+                      const operator = names.get(operatorId) ?? operatorId;
+                      metrics.proposals.inc({ operator, outcome: "proposed" }, totals.proposed);
+                      metrics.proposals.inc({ operator, outcome: "missed" }, totals.proposalDuties - totals.proposed);
+                    }
+                  })
+                  .catch((error: unknown) => logger.warn({ err: error }, "proposal metrics not updated"));
+              },
+              epochsSkipped: (count) => metrics.epochsSkipped.inc(count),
+              reorgDetected: () => metrics.reorgs.inc(),
+              headSeen: (slot, settled) => {
+                metrics.headSlot.set(slot);
+                metrics.settledEpoch.set(settled);
+              },
+            },
+          },
+        );
+  if (monitor !== null) {
+    tasks.push(new PeriodicTask({ name: "monitor", intervalMs: config.monitor.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await monitor.tick(signal)) }));
+  }
+
   return {
     server,
     store,
     jobRunner,
     inventory,
     statusSync,
+    monitor,
     async start() {
+      if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
+        // Refuse to start on nodes of different chains: their answers would be mixed silently.
+        const { unreachable } = await beaconClient.checkSameChain(AbortSignal.timeout(30_000));
+        if (unreachable.length > 0) logger.warn({ nodes: unreachable }, "beacon nodes not answering at start: whether they follow the same chain could not be checked");
+      }
       const address = await server.listen({ host: config.host, port: config.port });
       jobRunner.start();
       for (const task of tasks) task.start();

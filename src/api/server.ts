@@ -12,6 +12,7 @@ import { errorBody, type ErrorBody } from "./errorMapping.js";
 import { registerHealthRoutes, type Readiness } from "./routes/health.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 import { registerKeyRoutes } from "./routes/keys.js";
+import { registerPerformanceRoutes } from "./routes/performance.js";
 import { registerOperatorRoutes } from "./routes/operators.js";
 import { registerValidatorClientRoutes } from "./routes/validatorClients.js";
 import type { ApiServices } from "./services.js";
@@ -76,6 +77,7 @@ export async function buildServer(options: ServerOptions, deps: ServerDependenci
   registerKeyRoutes(app, deps);
   registerJobRoutes(app, deps);
   registerValidatorClientRoutes(app, deps);
+  registerPerformanceRoutes(app, deps);
   return app;
 }
 

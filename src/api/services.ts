@@ -2,6 +2,7 @@
 import type { KeyTransfer } from "../keymanager/keyTransfer.js";
 import type { ValidatorClientService } from "../keymanager/validatorClientService.js";
 import type { ServiceMetrics } from "../metrics/metrics.js";
+import type { PerformanceQuery } from "../monitor/performanceQuery.js";
 import type { JobService } from "../registry/jobService.js";
 import type { KeyRegistration } from "../registry/keyRegistration.js";
 import type { Clock } from "../registry/clock.js";
@@ -18,5 +19,6 @@ export interface ApiServices {
   readonly transfer: KeyTransfer;
   readonly findings: InventoryFindingsRepository;
   readonly metrics: ServiceMetrics;
+  readonly performance: PerformanceQuery;
   readonly clock: Clock;
 }

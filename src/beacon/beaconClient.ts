@@ -88,6 +88,27 @@ export class BeaconClient implements BeaconNodeApi, ChainDataApi {
     return this.pool.nodeHealth();
   }
 
+  /**
+   * Asks every node for its genesis and throws BEACON_CHAINS_DIFFER when two answering nodes follow
+   * different chains (an operator pointed one URL at another network): mixing their answers would be
+   * silently wrong. Nodes that do not answer are reported, not fatal.
+   */
+  async checkSameChain(signal?: AbortSignal): Promise<{ genesis: BeaconGenesis | null; unreachable: string[] }> {
+    const answers = await this.pool.eachNode((node) => node.request({ method: "GET", route: ROUTES.genesis }, readGenesis), signal);
+    const answered = answers.filter((a): a is { node: string; result: BeaconGenesis } => a.result !== undefined);
+    const first = answered[0];
+    for (const other of answered.slice(1)) {
+      if (first !== undefined && (other.result.genesisValidatorsRoot !== first.result.genesisValidatorsRoot || other.result.genesisTime !== first.result.genesisTime)) {
+        throw new BeaconError(
+          "BEACON_CHAINS_DIFFER",
+          `beacon nodes ${first.node} and ${other.node} follow different chains (genesis validators root ${first.result.genesisValidatorsRoot} vs ${other.result.genesisValidatorsRoot}); fix BEACON_NODE_URLS`,
+          { endpoint: ROUTES.genesis, method: "GET", node: other.node },
+        );
+      }
+    }
+    return { genesis: first?.result ?? null, unreachable: answers.filter((a) => a.error !== undefined).map((a) => a.node) };
+  }
+
   getGenesis(signal?: AbortSignal): Promise<BeaconGenesis> {
     return this.pool.run((node) => node.request({ method: "GET", route: ROUTES.genesis }, readGenesis), signal);
   }

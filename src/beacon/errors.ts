@@ -12,7 +12,9 @@ export type BeaconErrorCode =
   /** The node answered 2xx with a body that is not what the Beacon API specifies. */
   | "BEACON_BAD_RESPONSE"
   /** The caller's signal aborted the request. */
-  | "BEACON_ABORTED";
+  | "BEACON_ABORTED"
+  /** Two configured nodes follow different chains (different genesis). */
+  | "BEACON_CHAINS_DIFFER";
 
 export interface BeaconFailure {
   /** The node's label (host:port), never its URL. */

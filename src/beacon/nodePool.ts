@@ -155,6 +155,20 @@ export class BeaconNodePool {
     }));
   }
 
+  /** Runs `operation` once on every node (no retries), for checks that compare nodes. */
+  async eachNode<T>(operation: (session: BeaconNodeSession) => Promise<T>, signal?: AbortSignal): Promise<{ node: string; result?: T; error?: BeaconError }[]> {
+    return Promise.all(
+      this.nodes.map(async (node) => {
+        try {
+          return { node: node.endpoint.label, result: await operation(this.session(node, signal)) };
+        } catch (error) {
+          if (!(error instanceof BeaconError)) throw error;
+          return { node: node.endpoint.label, error };
+        }
+      }),
+    );
+  }
+
   /**
    * Runs `operation` on one node after another until one succeeds. Throws the node's error when a
    * single node was asked, and otherwise an error listing how each node failed; its code is
@@ -189,8 +203,6 @@ export class BeaconNodePool {
     throw combine([...lastFailure.values()]);
   }
 
-  // A check that every node follows the same chain (same genesis) belongs here: once per node,
-  // before the session's first request, failing the node rather than the call.
   private session(node: NodeState, signal: AbortSignal | undefined): BeaconNodeSession {
     return {
       node: node.endpoint.label,
@@ -392,6 +404,7 @@ function handlingOf(error: BeaconError): Handling {
     case "BEACON_BAD_RESPONSE":
       return "next-node";
     case "BEACON_ABORTED":
+    case "BEACON_CHAINS_DIFFER":
       return "stop";
   }
 }

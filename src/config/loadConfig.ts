@@ -31,6 +31,7 @@ export interface ServiceConfig {
   readonly beaconNodeUrls: readonly string[];
   readonly inventoryIntervalMs: number;
   readonly statusIntervalMs: number;
+  readonly monitor: { readonly enabled: boolean; readonly intervalMs: number; readonly retentionEpochs: number; readonly maxCatchupEpochs: number };
   readonly keygenWorkers: number | undefined;
   readonly bodyLimitBytes: number;
   readonly logLevel: LogLevel;
@@ -145,6 +146,13 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
   }
   const inventorySeconds = integer("STAKEOPS_INVENTORY_INTERVAL_SECONDS", 1, 86_400);
   const statusSeconds = integer("STAKEOPS_STATUS_INTERVAL_SECONDS", 1, 86_400);
+  const monitorEnabled = raw("STAKEOPS_MONITOR_ENABLED") ?? (defaultOf("STAKEOPS_MONITOR_ENABLED") as string);
+  if (monitorEnabled !== "true" && monitorEnabled !== "false") {
+    problems.push({ setting: "STAKEOPS_MONITOR_ENABLED", message: `must be true or false, got "${monitorEnabled}"` });
+  }
+  const monitorSeconds = integer("STAKEOPS_MONITOR_INTERVAL_SECONDS", 1, 3_600);
+  const retentionEpochs = integer("STAKEOPS_MONITOR_RETENTION_EPOCHS", 1, 10_000_000);
+  const maxCatchupEpochs = integer("STAKEOPS_MONITOR_MAX_CATCHUP_EPOCHS", 1, 1_000_000);
   const keygenWorkers = raw("STAKEOPS_KEYGEN_WORKERS") === undefined ? undefined : integer("STAKEOPS_KEYGEN_WORKERS", 1, 256);
   const bodyLimitBytes = integer("STAKEOPS_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024);
   const logLevel = raw("STAKEOPS_LOG_LEVEL") ?? "info";
@@ -166,6 +174,12 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
     beaconNodeUrls,
     inventoryIntervalMs: (inventorySeconds as number) * 1000,
     statusIntervalMs: (statusSeconds as number) * 1000,
+    monitor: {
+      enabled: monitorEnabled === "true",
+      intervalMs: (monitorSeconds as number) * 1000,
+      retentionEpochs: retentionEpochs as number,
+      maxCatchupEpochs: maxCatchupEpochs as number,
+    },
     keygenWorkers,
     bodyLimitBytes: bodyLimitBytes as number,
     logLevel: logLevel as LogLevel,

@@ -45,6 +45,18 @@ export const SETTINGS = [
   { env: "BEACON_NODE_URLS", description: "Comma-separated beacon node URLs; enables on-chain checks and key status updates." },
   { env: "STAKEOPS_INVENTORY_INTERVAL_SECONDS", default: "60", description: "How often validator clients' key inventories are polled." },
   { env: "STAKEOPS_STATUS_INTERVAL_SECONDS", default: "60", description: "How often registered keys' on-chain status is refreshed (with a beacon node)." },
+  { env: "STAKEOPS_MONITOR_ENABLED", default: "true", description: "With a beacon node: run the epoch monitor (attestation, proposal and sync performance per operator)." },
+  { env: "STAKEOPS_MONITOR_INTERVAL_SECONDS", default: "6", description: "How often the monitor looks for newly settled epochs (half a mainnet slot)." },
+  {
+    env: "STAKEOPS_MONITOR_RETENTION_EPOCHS",
+    default: "1575",
+    description: "Per-validator and per-operator results kept, in epochs (1575 = 7 days on mainnet); older ones are deleted.",
+  },
+  {
+    env: "STAKEOPS_MONITOR_MAX_CATCHUP_EPOCHS",
+    default: "225",
+    description: "After downtime, epochs caught up at most (225 = one day on mainnet); older missed epochs are recorded as skipped.",
+  },
   { env: "STAKEOPS_KEYGEN_WORKERS", description: "Worker threads for key generation (default: one per core)." },
   { env: "STAKEOPS_BODY_LIMIT_BYTES", default: "33554432", description: "Largest request body accepted (default 32 MiB: 10,000 deposit-data entries take ~7 MiB)." },
   { env: "STAKEOPS_LOG_LEVEL", default: "info", description: "fatal, error, warn, info, debug or trace." },

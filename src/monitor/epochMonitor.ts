@@ -32,6 +32,8 @@ export interface EpochMonitorOptions {
   readonly blockConcurrency?: number;
   /** A node error on the same epoch this many ticks in a row makes it skipped rather than retried forever. */
   readonly maxAttempts?: number;
+  /** A tick stops starting new epochs after this long (the next tick goes on), so it never outlives its lease. */
+  readonly tickBudgetMs?: number;
 }
 
 export interface MonitorEvents {
@@ -112,8 +114,10 @@ export class EpochMonitor {
         skipped.push(...tooOld);
         next = settled - this.options.maxCatchupEpochs + 1;
       }
+      const started = performance.now();
       for (let epoch = next; epoch <= settled; epoch++) {
         signal?.throwIfAborted();
+        if (processed.length > 0 && performance.now() - started > (this.options.tickBudgetMs ?? Infinity)) break;
         const outcome = await this.processOrSkip(epoch, signal);
         (outcome === "processed" ? processed : skipped).push(epoch);
         if (outcome === "retry") break;

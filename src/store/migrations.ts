@@ -156,6 +156,7 @@ const migrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint("validator_epoch_results_pk", ["operator_id", "epoch"])
         .execute();
       await db.schema.createIndex("validator_epoch_results_epoch").on("validator_epoch_results").column("epoch").execute();
+      await db.schema.createIndex("validator_keys_validator_index").on("validator_keys").column("validator_index").execute();
       await db.schema
         .createTable("proposer_duties")
         .addColumn("epoch", "bigint", (c) => c.primaryKey())

@@ -29,6 +29,10 @@ export class ValidatorKeysRepository {
     return this.db.selectFrom("validator_keys").selectAll().where("pubkey", "=", pubkey).executeTakeFirst();
   }
 
+  async findByIndex(index: number): Promise<ValidatorKeyRow | undefined> {
+    return this.db.selectFrom("validator_keys").selectAll().where("validator_index", "=", index).executeTakeFirst();
+  }
+
   async listByOperator(operatorId: string, states?: readonly KeyState[]): Promise<ValidatorKeyRow[]> {
     let query = this.db.selectFrom("validator_keys").selectAll().where("operator_id", "=", operatorId);
     if (states !== undefined && states.length > 0) query = query.where("state", "in", states);

@@ -57,6 +57,10 @@ const ROUTES: readonly Row[] = [
   { method: "DELETE", path: "/api/v1/validator-clients/{id}/keys", url: () => `/api/v1/validator-clients/${ids.clientA}/keys`, body: () => ({ pubkeys: [ids.pubkeyA] }), foreign: 404 },
   { method: "GET", path: "/api/v1/jobs/{jobId}", url: () => `/api/v1/jobs/${ids.jobA}`, foreign: 404 },
   { method: "GET", path: "/api/v1/inventory/findings", url: () => "/api/v1/inventory/findings", foreign: "filtered" },
+  { method: "GET", path: "/api/v1/operators/{id}/performance", url: () => `/api/v1/operators/${a.id}/performance`, foreign: 404 },
+  { method: "GET", path: "/api/v1/validators/{validator}/performance", url: () => `/api/v1/validators/${ids.pubkeyA}/performance`, foreign: 404 },
+  // Chain-wide bookkeeping (epochs processed or skipped): nothing of any operator's in it.
+  { method: "GET", path: "/api/v1/monitor/status", url: () => "/api/v1/monitor/status", foreign: "filtered" },
 ];
 
 describe("auth on every route", () => {
@@ -98,6 +102,8 @@ describe("auth on every route", () => {
   it("operator A reaches its own resources", async () => {
     expect((await t.request("GET", `/api/v1/operators/${a.id}`, { token: a.token })).statusCode).toBe(200);
     expect((await t.request("GET", `/api/v1/jobs/${ids.jobA}`, { token: a.token })).statusCode).toBe(200);
+    expect((await t.request("GET", `/api/v1/operators/${a.id}/performance`, { token: a.token })).statusCode).toBe(200);
+    expect((await t.request("GET", `/api/v1/validators/${ids.pubkeyA}/performance`, { token: a.token })).statusCode).toBe(200);
     expect((await t.request("GET", `/api/v1/operators/${a.id}/keys`, { token: a.token })).json<{ keys: unknown[] }>().keys).toHaveLength(1);
   });
 
