@@ -75,7 +75,8 @@ export interface ChainDataApi {
   getFinality(stateId: string | number, signal?: AbortSignal): Promise<FinalityCheckpoints>;
   /** The state as SSZ, decoded while it streams in; null when the node serves no SSZ state. */
   getStateSnapshot(stateId: string | number, reader: StateReadRequest, signal?: AbortSignal): Promise<StateSnapshot | null>;
-  getCommittees(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<Committee[]>;
+  /** Null when the node cannot serve them from that state (older nodes keep only recent states for JSON answers). */
+  getCommittees(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<Committee[] | null>;
   /** Null when the node does not serve duties for that epoch (older nodes: only current and next). */
   getProposerDuties(epoch: number, signal?: AbortSignal): Promise<ProposerDuty[] | null>;
   getSyncCommittee(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<number[] | null>;

@@ -181,10 +181,10 @@ export class BeaconClient implements BeaconNodeApi, ChainDataApi {
     );
   }
 
-  getCommittees(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<Committee[]> {
+  getCommittees(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<Committee[] | null> {
     checkUint(epoch, "epoch");
     const query = new URLSearchParams({ epoch: String(epoch) });
-    return this.pool.run((node) => node.request({ method: "GET", route: ROUTES.committees, params: { state_id: stateId }, query }, readCommittees), signal);
+    return orNull(this.pool.run((node) => node.request({ method: "GET", route: ROUTES.committees, params: { state_id: stateId }, query }, readCommittees), signal));
   }
 
   async getProposerDuties(epoch: number, signal?: AbortSignal): Promise<ProposerDuty[] | null> {

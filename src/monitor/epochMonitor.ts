@@ -175,7 +175,10 @@ export class EpochMonitor {
       this.duties(epoch, signal),
       this.deps.chain.getSyncCommittee(epoch * S + S - 1, epoch, signal),
     ]);
-    const committeesOfEpoch = committeesWithSlots(committees, epoch, S);
+    // Without committees the votes in the blocks cannot be attributed: flags still come from the
+    // state, inclusion delay and vote correctness are then unknown for this epoch.
+    const committeesOfEpoch = committees === null ? [] : committeesWithSlots(committees, epoch, S);
+    if (committees === null) this.deps.logger.warn({ epoch }, "the beacon node served no committees for this epoch: inclusion delays unknown");
     const effective = (index: number): number | undefined => snapshot?.effectiveBalance[index] ?? fallbackValidators?.get(index)?.effectiveBalanceGwei;
     const rewards = registered.length === 0 ? null : await this.deps.chain.getAttestationRewards(epoch, registered.map((r) => r.index), effective, signal);
 
@@ -251,14 +254,21 @@ export class EpochMonitor {
       const finalized = finality.finalizedEpoch * spec.slotsPerEpoch > windowEnd;
       let changed = false;
       if (row.anchor_slot !== null) {
+        // No header at all is "cannot tell" (an empty answer for an old slot), not a reorg.
         const header = await this.deps.chain.getHeader(Number(row.anchor_slot), signal);
-        changed = header === null || !header.canonical || header.root !== row.anchor_root;
+        changed = header !== null && (!header.canonical || header.root !== row.anchor_root);
       }
       if (changed) {
         this.events.reorgDetected(epoch);
         this.deps.logger.warn({ epoch, anchorSlot: row.anchor_slot, previousRoot: row.anchor_root }, "reorg changed a processed epoch; processing it again");
-        await this.processEpoch(epoch, signal);
-        reprocessed.push(epoch);
+        try {
+          await this.processEpoch(epoch, signal);
+          reprocessed.push(epoch);
+        } catch (error) {
+          if (!(error instanceof BeaconError)) throw error;
+          // Stays unfinal: the next tick tries again.
+          this.deps.logger.warn({ epoch, err: error }, "could not process a reorged epoch again yet");
+        }
       } else if (finalized) {
         await this.deps.results.markFinal(epoch);
       }
@@ -266,18 +276,34 @@ export class EpochMonitor {
     return reprocessed;
   }
 
+  /**
+   * Keeps the current epoch's proposer duties: older nodes serve no past duties, and the epoch is
+   * processed two epochs later. Only the current epoch: the next epoch's list is a prediction some
+   * nodes get wrong (Lodestar 1.5 has answered it with the current epoch's slots).
+   */
   private async recordDuties(headEpoch: number, signal?: AbortSignal): Promise<void> {
-    for (const epoch of [headEpoch, headEpoch + 1]) {
-      if ((await this.deps.results.getDuties(epoch)) !== null && epoch === headEpoch) continue;
-      const duties = await this.deps.chain.getProposerDuties(epoch, signal);
-      if (duties !== null) await this.deps.results.saveDuties(epoch, duties.map((d) => [d.slot, d.validatorIndex] as const));
-    }
+    if ((await this.deps.results.getDuties(headEpoch)) !== null) return;
+    const duties = await this.dutiesOfEpoch(headEpoch, signal);
+    if (duties !== null) await this.deps.results.saveDuties(headEpoch, duties.map((d) => [d.slot, d.validatorIndex] as const));
   }
 
   private async duties(epoch: number, signal?: AbortSignal): Promise<ProposerDuty[] | null> {
     const stored = await this.deps.results.getDuties(epoch);
     if (stored !== null) return stored.map(([slot, validatorIndex]) => ({ slot, validatorIndex }));
-    return this.deps.chain.getProposerDuties(epoch, signal);
+    return this.dutiesOfEpoch(epoch, signal);
+  }
+
+  /** The node's duties for `epoch`, or null when it has none or answers slots of another epoch. */
+  private async dutiesOfEpoch(epoch: number, signal?: AbortSignal): Promise<ProposerDuty[] | null> {
+    const { spec } = await this.chainContext(signal);
+    const duties = await this.deps.chain.getProposerDuties(epoch, signal);
+    if (duties === null) return null;
+    const first = epoch * spec.slotsPerEpoch;
+    if (duties.some((d) => d.slot < first || d.slot >= first + spec.slotsPerEpoch)) {
+      this.deps.logger.warn({ epoch }, "the beacon node's proposer duties name slots outside the epoch; not used");
+      return null;
+    }
+    return duties;
   }
 
   private async blocks(from: number, to: number, signal?: AbortSignal): Promise<BlockSummary[]> {

@@ -48,6 +48,8 @@ export interface DevnetWithKeymanager extends Devnet {
   readonly keymanagerUrl: string;
   readonly keymanagerToken: string;
   readonly logs: { readonly beacon: string; readonly validatorClient: string };
+  /** Stops the validator client only (its validators go offline); the chain runs on. */
+  stopValidatorClient(): Promise<void>;
 }
 
 /** Installed copy's files the scripts need beside them; `data/` stays private to the instance. */
@@ -154,7 +156,7 @@ async function startOnce(installed: string, options: DevnetOptions): Promise<Dev
     );
 
     if (options.validatorClient !== true) {
-      return {
+      const withoutClient: Devnet = {
         beaconUrl,
         keymanagerUrl: null,
         keymanagerToken: null,
@@ -162,6 +164,7 @@ async function startOnce(installed: string, options: DevnetOptions): Promise<Dev
         slotSeconds,
         stop,
       };
+      return withoutClient;
     }
     const vcEnv = { ...env, KM_PORT: String(kmPort), BEACON_URL: beaconUrl, KM_AUTH: "true" };
     const vc = launch("validator client", join(instance, "start-vc.sh"), params, vcEnv, join(logDir, "vc.log"));
@@ -174,14 +177,16 @@ async function startOnce(installed: string, options: DevnetOptions): Promise<Dev
       token = existsSync(tokenFile) ? (await readFile(tokenFile, "utf8")).trim() : "";
       return token !== "" && (await probe(`${keymanagerUrl}/eth/v1/keystores`, token)) === 200;
     });
-    return {
+    const withClient: DevnetWithKeymanager = {
       beaconUrl,
       keymanagerUrl,
       keymanagerToken: token,
       logs: { beacon: beacon.logFile, validatorClient: vc.logFile },
       slotSeconds,
       stop,
+      stopValidatorClient: () => vc.stop(),
     };
+    return withClient;
   } catch (error) {
     const tails = await Promise.all(
       processes.map(async (p) => `--- ${p.name}: ${p.logFile} (last lines) ---\n${await tail(p.logFile, 40)}`),

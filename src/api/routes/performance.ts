@@ -9,15 +9,20 @@ const rangeQuery = {
   type: "object",
   additionalProperties: false,
   properties: {
-    from: { type: "integer", minimum: 0, description: "First epoch (default: 9 before `to`)." },
-    to: { type: "integer", minimum: 0, description: "Last epoch (default: the last one the monitor dealt with)." },
+    from: { type: "string", pattern: "^(0|[1-9][0-9]{0,14})$", description: "First epoch (default: 9 before `to`)." },
+    to: { type: "string", pattern: "^(0|[1-9][0-9]{0,14})$", description: "Last epoch (default: the last one the monitor dealt with)." },
   },
 } as const;
+
+/** Query values arrive as strings (the server does not coerce types); the schema has checked their form. */
+function epochRange(query: { from?: string; to?: string }): { from?: number; to?: number } {
+  return { ...(query.from === undefined ? {} : { from: Number(query.from) }), ...(query.to === undefined ? {} : { to: Number(query.to) }) };
+}
 
 const anyObject = { type: "object", additionalProperties: true } as const;
 
 export function registerPerformanceRoutes(app: FastifyInstance, services: ApiServices): void {
-  app.get<{ Params: { id: string }; Querystring: { from?: number; to?: number } }>(
+  app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string } }>(
     "/api/v1/operators/:id/performance",
     {
       schema: {
@@ -31,11 +36,11 @@ export function registerPerformanceRoutes(app: FastifyInstance, services: ApiSer
     },
     async (request) => {
       requireOperator(principalOf(request), request.params.id, () => operatorNotFound(request.params.id));
-      return services.performance.operator(request.params.id, request.query);
+      return services.performance.operator(request.params.id, epochRange(request.query));
     },
   );
 
-  app.get<{ Params: { validator: string }; Querystring: { from?: number; to?: number } }>(
+  app.get<{ Params: { validator: string }; Querystring: { from?: string; to?: string } }>(
     "/api/v1/validators/:validator/performance",
     {
       schema: {
@@ -52,7 +57,7 @@ export function registerPerformanceRoutes(app: FastifyInstance, services: ApiSer
       const key = await services.performance.findKey(request.params.validator);
       // Another operator's validator answers exactly like one that is not registered.
       requireOperator(principal, key.operator_id, () => new PerformanceQueryError("VALIDATOR_NOT_FOUND", `no registered validator ${request.params.validator}`, { validator: request.params.validator }));
-      return services.performance.validator(request.params.validator, request.query);
+      return services.performance.validator(request.params.validator, epochRange(request.query));
     },
   );
 
