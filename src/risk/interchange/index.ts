@@ -1,7 +1,10 @@
 /**
- * EIP-3076 slashing protection: interchange files (parse, validate, merge, minify, serialise).
+ * EIP-3076 slashing protection: interchange files (parse, validate, merge, minify, serialise) and
+ * an in-memory history that answers whether a block or attestation is safe to sign.
  */
 export { InvalidInterchangeError, type InterchangeErrorCode, type InterchangeErrorDetails } from "./errors.js";
+export { SlashingProtectionHistory, type ImportMode, type ImportOptions, type ImportReport } from "./history.js";
+export type { AttestationFinding, BlockFinding, ImportFinding } from "./importConflicts.js";
 export { mergeInterchanges } from "./merge.js";
 export { minifyInterchange } from "./minify.js";
 export { parseInterchangeJson, readInterchange } from "./parse.js";
@@ -17,3 +20,4 @@ export {
   type SignedBlock,
   type Uint64,
 } from "./types.js";
+export type { AttestationRefusal, AttestationVerdict, BlockRefusal, BlockVerdict, RefusalReason, SafeToSign } from "./verdict.js";
