@@ -3,7 +3,7 @@
  * outside the repository; when ../shared/vectors is present too (the team's pinned set), the
  * copy must equal it byte for byte, so the two cannot drift apart.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -17,6 +17,23 @@ export function vectorText(name: string): string {
 export function sharedVectorText(name: string): string | null {
   const url = new URL(name, SHARED);
   return existsSync(url) ? readFileSync(url, "utf8") : null;
+}
+
+/** Every file under a vendored vector folder (`eip3076-interchange-tests/`), relative to it, sorted. */
+export function vectorFiles(folder: string): string[] {
+  return filesUnder(new URL(folder, VENDORED));
+}
+
+/** The same for ../shared/vectors, or null when that folder is not there (a clean clone in CI). */
+export function sharedVectorFiles(folder: string): string[] | null {
+  const url = new URL(folder, SHARED);
+  return existsSync(url) ? filesUnder(url) : null;
+}
+
+function filesUnder(folder: URL): string[] {
+  return readdirSync(folder, { recursive: true, encoding: "utf8" })
+    .filter((path) => statSync(new URL(path, folder)).isFile())
+    .sort();
 }
 
 export function fixture<T>(relativePath: string): T {
