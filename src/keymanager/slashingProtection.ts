@@ -1,7 +1,10 @@
 /**
  * The slice of EIP-3076 (interchange format v5) that moving keys needs: split an interchange a
  * validator client returned into one record per key, and put records back together for an import.
- * Full validation, merging and minification of interchanges come with the risk module.
+ * Strict validation, merging, minification and signing checks live in src/risk/interchange. This
+ * slice stays lenient on purpose: it passes blocks and attestations through as the client wrote
+ * them, so whatever protection a client returns is kept and handed back, even data the strict
+ * reader would refuse.
  */
 import { StakeopsError } from "../errors.js";
 import { isJsonObject } from "../util/jsonFields.js";
