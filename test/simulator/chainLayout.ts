@@ -47,6 +47,7 @@ export const startSlotOf = (epoch: number): number => epoch * SLOTS_PER_EPOCH;
 export const toHex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toString("hex")}`;
 
 const TAG_PRE_ANCHOR_ROOT = 1;
+const TAG_GENESIS = 4;
 const TAG_STATE_ROOT = 2;
 const TAG_BODY_ROOT = 3;
 
@@ -68,6 +69,19 @@ export class ChainLayout {
 
   get anchorSlot(): number {
     return this.options.anchorSlot;
+  }
+
+  /** The genesis block's header: the simulator has no history there, but clients may ask for it by name. */
+  genesisHeader(): BlockHeader {
+    const message = {
+      slot: 0,
+      proposerIndex: 0,
+      parentRoot: new Uint8Array(32),
+      stateRoot: bytesFrom(32, this.options.seed, TAG_GENESIS, 1),
+      bodyRoot: bytesFrom(32, this.options.seed, TAG_GENESIS, 2),
+    };
+    const root = ssz.phase0.BeaconBlockHeader.hashTreeRoot(message);
+    return { ...message, root, rootHex: toHex(root), variant: 0 };
   }
 
   hasBlock(slot: number): boolean {

@@ -64,6 +64,7 @@ export function stateJson(fork: SimulatedFork, bytes: Uint8Array): unknown {
 export class StateAssembler {
   private readonly balanceBytes = new Lru<number, Buffer>(2);
   private readonly scoreBytes = new Lru<number, Buffer>(2);
+  private readonly randaoBytes = new Lru<number, Buffer>(2);
   private zeroScores: Buffer | null = null;
 
   constructor(private readonly model: ChainModel) {
@@ -82,7 +83,7 @@ export class StateAssembler {
     const raw: Record<RawField, Uint8Array> = {
       blockRoots: this.rootVector(slot, (s) => model.layout.blockRootAt(s)),
       stateRoots: this.rootVector(slot, (s) => model.layout.stateRootAt(s)),
-      randaoMixes: this.randaoMixes(epoch),
+      randaoMixes: this.randaoBytes.get(epoch, () => this.randaoMixes(epoch)),
       // List elements of a fixed size are just concatenated: the registry's region is the whole list.
       validators: model.registry.validatorsRegion(),
       balances: this.balanceBytes.get(epoch, () => uint64Bytes(model.balances(epoch))),
