@@ -12,7 +12,7 @@ import { ssz, type electra } from "@lodestar/types";
 import { SECONDS_PER_SLOT } from "./chainConfig.js";
 import { epochOf, type BlockHeader } from "./chainLayout.js";
 import type { ChainModel } from "./chainModel.js";
-import { bytesFrom } from "./random.js";
+import { bytesFrom, firstWord } from "./random.js";
 import { forEachCommittee, type GroupRef } from "./votes.js";
 
 const TAG_SIGNATURE = 21;
@@ -50,7 +50,7 @@ export function eth1Data(model: ChainModel): electra.BeaconBlock["body"]["eth1Da
 
 function executionBlockHash(model: ChainModel, blockSlot: number): Uint8Array {
   const header = model.layout.header(blockSlot);
-  return bytesFrom(32, model.seed, TAG_EXECUTION, blockSlot, header === null ? 0 : readWord(header.root));
+  return bytesFrom(32, model.seed, TAG_EXECUTION, blockSlot, header === null ? 0 : firstWord(header.root));
 }
 
 export function executionPayload(model: ChainModel, header: BlockHeader): electra.ExecutionPayload {
@@ -148,8 +148,4 @@ export function signedHeader(model: ChainModel, header: BlockHeader): { message:
 
 export function headerMessage(header: BlockHeader): { slot: number; proposerIndex: number; parentRoot: Uint8Array; stateRoot: Uint8Array; bodyRoot: Uint8Array } {
   return { slot: header.slot, proposerIndex: header.proposerIndex, parentRoot: header.parentRoot, stateRoot: header.stateRoot, bodyRoot: header.bodyRoot };
-}
-
-function readWord(bytes: Uint8Array): number {
-  return ((bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16) | ((bytes[3] ?? 0) << 24)) >>> 0;
 }

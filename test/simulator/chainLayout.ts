@@ -13,7 +13,7 @@
  */
 import { ssz } from "@lodestar/types";
 import { SLOTS_PER_EPOCH } from "./chainConfig.js";
-import { Salt, bytesFrom, uniform } from "./random.js";
+import { Salt, bytesFrom, firstWord, uniform } from "./random.js";
 
 export interface BlockHeader {
   readonly slot: number;
@@ -48,6 +48,7 @@ export const toHex = (bytes: Uint8Array): string => `0x${Buffer.from(bytes).toSt
 
 const TAG_PRE_ANCHOR_ROOT = 1;
 const TAG_GENESIS = 4;
+const TAG_EMPTY_SLOT_STATE_ROOT = 5;
 const TAG_STATE_ROOT = 2;
 const TAG_BODY_ROOT = 3;
 
@@ -188,7 +189,7 @@ export class ChainLayout {
       const parentRoot = this.blockRootAt(s - 1);
       if (this.hasBlock(s)) {
         const variant = this.overrides.get(s)?.variant ?? 0;
-        const parentWord = readWord(parentRoot);
+        const parentWord = firstWord(parentRoot);
         const message = {
           slot: s,
           proposerIndex: this.dependencies.proposerOf(s),
@@ -207,15 +208,11 @@ export class ChainLayout {
         this.headers[i] = null;
         this.latestBlockSlots[i] = i === 0 ? this.latestBlockSlot(s - 1) : (this.latestBlockSlots[i - 1] ?? s - 1);
         // An empty slot's state differs from the previous one only by its slot (and caches).
-        this.stateRoots[i] = bytesFrom(32, seed, TAG_STATE_ROOT, s, readWord(parentRoot));
+        this.stateRoots[i] = bytesFrom(32, seed, TAG_EMPTY_SLOT_STATE_ROOT, s, firstWord(parentRoot));
       }
       this.slotByStateRoot.set(toHex(this.stateRoots[i] ?? new Uint8Array(32)), s);
     }
   }
-}
-
-function readWord(bytes: Uint8Array): number {
-  return ((bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16) | ((bytes[3] ?? 0) << 24)) >>> 0;
 }
 
 /**

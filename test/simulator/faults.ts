@@ -86,11 +86,13 @@ export class SimulatorFaults {
   /** The next `count` matching requests (of `path` if given) fail with `status`. */
   failNext(count: number, status = 503, path?: string): void {
     checkStatus(status);
+    if (!Number.isSafeInteger(count) || count < 1) return;
     this.failures.push({ remaining: count, status, path: path ?? null });
   }
 
   /** The next `count` matching requests get their headers and part of the body, then a destroyed socket. */
   truncateNext(count: number, path?: string): void {
+    if (!Number.isSafeInteger(count) || count < 1) return;
     this.truncations.push({ remaining: count, status: 200, path: path ?? null });
   }
 

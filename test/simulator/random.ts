@@ -82,6 +82,11 @@ export function bytesFrom(length: number, a: number, b = 0, c = 0, d = 0): Uint8
   return out;
 }
 
+/** The first four bytes as a little-endian integer: a root's worth as a hash input. */
+export function firstWord(bytes: Uint8Array): number {
+  return ((bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16) | ((bytes[3] ?? 0) << 24)) >>> 0;
+}
+
 /** sfc32: a small generator for the one place that needs a stream (shuffling). */
 export function generator(seed: number): () => number {
   let a = hash32(seed, 1) | 0;

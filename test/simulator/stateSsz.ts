@@ -48,6 +48,7 @@ type SmallFields = Omit<fulu.BeaconState, RawField>;
 
 const TAG_HISTORICAL = 31;
 const TAG_SYNC_AGGREGATE = 32;
+const TAG_PENDING_DEPOSIT = 33;
 /** historical_roots stopped growing at Capella (historical_summaries took over). */
 const FROZEN_HISTORICAL_ROOTS = Math.floor((FORKS.capella.epoch * SLOTS_PER_EPOCH) / SLOTS_PER_HISTORICAL_ROOT);
 
@@ -221,7 +222,7 @@ export function pendingDeposits(model: ChainModel): fulu.BeaconState["pendingDep
     const index = model.validatorCount + k;
     const credentials = new Uint8Array(32);
     credentials[0] = 1;
-    credentials.set(bytesFrom(20, model.seed, TAG_HISTORICAL, index, 3), 12);
+    credentials.set(bytesFrom(20, model.seed, TAG_PENDING_DEPOSIT, index), 12);
     return {
       pubkey: simulatedPubkey(index),
       withdrawalCredentials: credentials,
