@@ -25,9 +25,9 @@ export function addDutyRoutes(router: Router, context: RouteContext): void {
     const epoch = epochParam(request);
     const current = model.headEpoch;
     const refusal = context.options.pastProposerDuties;
-    if (epoch > current + 1 || (epoch < current && refusal !== "serve")) {
-      throw new ApiError(epoch > current + 1 || refusal === "serve" ? 400 : refusal, `Requested epoch ${epoch} must equal current ${current} or next epoch ${current + 1}`);
-    }
+    const message = `Requested epoch ${epoch} must equal current ${current} or next epoch ${current + 1}`;
+    if (epoch > current + 1) throw new ApiError(400, message);
+    if (epoch < current && refusal !== "serve") throw new ApiError(refusal, message);
     if (epoch < model.anchorEpoch) throw new ApiError(404, `Epoch ${epoch} is before the simulator's history`);
     // The proposers of an epoch are fixed by the last block before it; with Fulu's lookahead, by the one an epoch earlier.
     const dependentSlot = startSlotOf(model.fork === "fulu" ? epoch - 1 : epoch) - 1;
