@@ -119,14 +119,14 @@ export class EpochMonitor {
         signal?.throwIfAborted();
         if (processed.length > 0 && performance.now() - started > (this.options.tickBudgetMs ?? Infinity)) break;
         const outcome = await this.processOrSkip(epoch, signal);
-        (outcome === "processed" ? processed : skipped).push(epoch);
         if (outcome === "retry") break;
+        (outcome === "processed" ? processed : skipped).push(epoch);
       }
     }
     const reprocessed = await this.recheck(signal);
     const lastProcessed = await this.deps.results.lastProcessed();
     if (lastProcessed !== undefined) await this.deps.results.prune(Number(lastProcessed.epoch) - this.options.retentionEpochs + 1);
-    return { headSlot: head.slot, processed, skipped: skipped.filter((e) => !processed.includes(e)), reprocessed, waiting: null };
+    return { headSlot: head.slot, processed, skipped, reprocessed, waiting: null };
   }
 
   /** Processes epoch N and stores the result; returns the summary. */
