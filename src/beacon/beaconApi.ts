@@ -4,7 +4,7 @@
  * provide other implementations (a simulator speaking the same API, for instance).
  * Pubkeys and roots at this boundary are 0x-prefixed lower-case hex strings.
  */
-import type { AttestationReward, BlockHeaderSummary, BlockSummary, Committee, FinalityCheckpoints, ProposerDuty } from "./chainResponses.js";
+import type { AttestationRewards, BlockHeaderSummary, BlockSummary, Committee, FinalityCheckpoints, ProposerDuty } from "./chainResponses.js";
 import type { StateLayout } from "./stateLayout.js";
 import type { StateSnapshot } from "./stateReader.js";
 export type ValidatorStatus =
@@ -81,12 +81,7 @@ export interface ChainDataApi {
   getProposerDuties(epoch: number, signal?: AbortSignal): Promise<ProposerDuty[] | null>;
   getSyncCommittee(stateId: string | number, epoch: number, signal?: AbortSignal): Promise<number[] | null>;
   /** Null when the node has no rewards API. */
-  getAttestationRewards(
-    epoch: number,
-    indices: readonly number[],
-    effectiveBalanceOf: (index: number) => number | undefined,
-    signal?: AbortSignal,
-  ): Promise<Map<number, AttestationReward> | null>;
+  getAttestationRewards(epoch: number, indices: readonly number[], signal?: AbortSignal): Promise<AttestationRewards | null>;
 }
 
 /** How to read a state: the layout (fork and preset) and which pubkeys' indices to look for. */

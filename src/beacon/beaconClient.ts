@@ -16,7 +16,7 @@ import {
   readHeader,
   readProposerDuties,
   readSyncCommittee,
-  type AttestationReward,
+  type AttestationRewards,
   type BlockHeaderSummary,
   type BlockSummary,
   type Committee,
@@ -207,29 +207,23 @@ export class BeaconClient implements BeaconNodeApi, ChainDataApi {
     );
   }
 
-  async getAttestationRewards(
-    epoch: number,
-    indices: readonly number[],
-    effectiveBalanceOf: (index: number) => number | undefined,
-    signal?: AbortSignal,
-  ): Promise<Map<number, AttestationReward> | null> {
+  async getAttestationRewards(epoch: number, indices: readonly number[], signal?: AbortSignal): Promise<AttestationRewards | null> {
     checkUint(epoch, "epoch");
-    const all = new Map<number, AttestationReward>();
+    const earned = new Map<number, number>();
+    const ideal = new Map<number, number>();
     // An empty body would mean "every validator": never send one.
     for (const batch of chunks([...new Set(indices)], this.rewardsBatchSize)) {
       const answer = await orNull(
         this.pool.run(
-          (node) =>
-            node.request({ method: "POST", route: ROUTES.attestationRewards, params: { epoch }, body: batch.map(String) }, (json) =>
-              readAttestationRewards(json, effectiveBalanceOf),
-            ),
+          (node) => node.request({ method: "POST", route: ROUTES.attestationRewards, params: { epoch }, body: batch.map(String) }, readAttestationRewards),
           signal,
         ),
       );
       if (answer === null) return null;
-      for (const [index, reward] of answer) all.set(index, reward);
+      for (const [index, reward] of answer.earned) earned.set(index, reward);
+      for (const [balance, reward] of answer.idealByEffectiveBalance) ideal.set(balance, reward);
     }
-    return all;
+    return { earned, idealByEffectiveBalance: ideal };
   }
 
   /** POST with `{ids}` (large lists in the body); the GET form with repeated `id` where POST is not served. */

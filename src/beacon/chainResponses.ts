@@ -62,10 +62,14 @@ export interface FinalityCheckpoints {
   readonly finalizedEpoch: number;
 }
 
-/** Per validator, Gwei; `ideal` is for its effective balance, as the API's ideal_rewards. Negative means a penalty. */
-export interface AttestationReward {
-  readonly earned: number;
-  readonly ideal: number;
+/**
+ * The rewards API's answer for an epoch, Gwei: each validator's net attestation reward (negative
+ * means a penalty), and the ideal reward per effective balance (the answer gives it per balance,
+ * not per validator).
+ */
+export interface AttestationRewards {
+  readonly earned: ReadonlyMap<number, number>;
+  readonly idealByEffectiveBalance: ReadonlyMap<number, number>;
 }
 
 export function readHeader(json: unknown): BlockHeaderSummary {
@@ -173,10 +177,9 @@ export function readFinality(json: unknown): FinalityCheckpoints {
 
 /**
  * `/eth/v1/beacon/rewards/attestations/{epoch}`: earned = head + target + source (+ inclusion_delay
- * before altair) + inactivity of total_rewards; ideal from ideal_rewards for the validator's
- * effective balance, which the answer does not repeat per validator, so the caller passes them.
+ * before altair) + inactivity of total_rewards; ideal = the same of ideal_rewards, per effective balance.
  */
-export function readAttestationRewards(json: unknown, effectiveBalanceOf: (index: number) => number | undefined): Map<number, AttestationReward> {
+export function readAttestationRewards(json: unknown): AttestationRewards {
   const data = objectField(asObject(json, "body"), "data", "");
   const ideal = new Map<number, number>();
   arrayField(data, "ideal_rewards", "data").forEach((entry, i) => {
@@ -184,15 +187,13 @@ export function readAttestationRewards(json: unknown, effectiveBalanceOf: (index
     const o = asObject(entry, path);
     ideal.set(uintField(o, "effective_balance", path), rewardSum(o, path, false));
   });
-  const rewards = new Map<number, AttestationReward>();
+  const earned = new Map<number, number>();
   arrayField(data, "total_rewards", "data").forEach((entry, i) => {
     const path = item("data.total_rewards", i);
     const o = asObject(entry, path);
-    const index = uintField(o, "validator_index", path);
-    const effective = effectiveBalanceOf(index);
-    rewards.set(index, { earned: rewardSum(o, path, true), ideal: effective === undefined ? 0 : ideal.get(effective) ?? 0 });
+    earned.set(uintField(o, "validator_index", path), rewardSum(o, path, true));
   });
-  return rewards;
+  return { earned, idealByEffectiveBalance: ideal };
 }
 
 function rewardSum(o: JsonObject, path: string, withInactivity: boolean): number {

@@ -9,7 +9,7 @@
  * for it, so running it twice, or again after a crash, changes nothing.
  */
 import type { BeaconGenesis, BeaconNodeApi, BeaconValidator, ChainDataApi } from "../beacon/beaconApi.js";
-import type { BlockSummary, Committee, ProposerDuty } from "../beacon/chainResponses.js";
+import type { AttestationRewards, BlockSummary, Committee, ProposerDuty } from "../beacon/chainResponses.js";
 import { epochOfSlot, forkAtEpoch, parseChainSpec, type ChainSpec } from "../beacon/chainSpec.js";
 import { BeaconError } from "../beacon/errors.js";
 import { stateLayout } from "../beacon/stateLayout.js";
@@ -18,7 +18,8 @@ import type { Logger } from "../jobs/logger.js";
 import { isoNow, type Clock } from "../registry/clock.js";
 import { advances, keyStateFromChain } from "../registry/keyLifecycle.js";
 import type { MonitorRepository } from "../store/monitor.js";
-import type { ValidatorKeysRepository } from "../store/validatorKeys.js";
+import type { KeyState } from "../store/schema.js";
+import type { ValidatorKeyRow, ValidatorKeysRepository } from "../store/validatorKeys.js";
 import { MonitorError } from "./errors.js";
 import { statusAt, summarizeEpoch, type EpochSummary, type RegisteredValidator } from "./epochSummary.js";
 import { encodeResults } from "./resultCodec.js";
@@ -74,6 +75,7 @@ export class EpochMonitor {
   private scannedValidators = 0;
   private searched = new Set<string>();
   private readonly attempts = new Map<number, number>();
+  private registryCache: { readonly version: string; readonly rows: readonly ValidatorKeyRow[] } | null = null;
 
   constructor(
     private readonly options: EpochMonitorOptions,
@@ -135,9 +137,20 @@ export class EpochMonitor {
     const { spec, genesis } = await this.chainContext(signal);
     const S = spec.slotsPerEpoch;
     const stateSlot = (epoch + 2) * S - 1;
-    const allKeys = await this.deps.keys.listAll();
+    const allKeys = await this.registry();
     const unresolved = new Set(allKeys.filter((k) => k.validator_index === null).map((k) => k.pubkey));
     const newlyWanted = [...unresolved].some((p) => !this.searched.has(p));
+    const known = allKeys.filter((k) => k.validator_index !== null).map((k) => Number(k.validator_index));
+    // Everything but the state is small and independent of it: asked for while the state streams in.
+    const others = Promise.all([
+      this.blocks(epoch * S, (epoch + 2) * S, signal),
+      this.deps.chain.getCommittees(stateSlot, epoch, signal),
+      this.duties(epoch, signal),
+      this.deps.chain.getSyncCommittee(epoch * S + S - 1, epoch, signal),
+      known.length === 0 ? Promise.resolve(null) : this.deps.chain.getAttestationRewards(epoch, known, signal),
+    ]);
+    // Settle `others` even if the state fails, so no request is left unobserved.
+    others.catch(() => undefined);
     const snapshot = await this.deps.chain.getStateSnapshot(
       stateSlot,
       { layout: stateLayout(forkAtEpoch(spec, epoch + 1), spec), wantedPubkeys: unresolved, pubkeysFrom: newlyWanted ? 0 : this.scannedValidators },
@@ -169,18 +182,12 @@ export class EpochMonitor {
       if (index !== undefined) registered.push({ index, operatorId: k.operator_id });
     }
 
-    const [blocks, committees, duties, syncCommittee] = await Promise.all([
-      this.blocks(epoch * S, (epoch + 2) * S, signal),
-      this.deps.chain.getCommittees(stateSlot, epoch, signal),
-      this.duties(epoch, signal),
-      this.deps.chain.getSyncCommittee(epoch * S + S - 1, epoch, signal),
-    ]);
+    const [blocks, committees, duties, syncCommittee, knownRewards] = await others;
     // Without committees the votes in the blocks cannot be attributed: flags still come from the
     // state, inclusion delay and vote correctness are then unknown for this epoch.
     const committeesOfEpoch = committees === null ? [] : committeesWithSlots(committees, epoch, S);
     if (committees === null) this.deps.logger.warn({ epoch }, "the beacon node served no committees for this epoch: inclusion delays unknown");
-    const effective = (index: number): number | undefined => snapshot?.effectiveBalance[index] ?? fallbackValidators?.get(index)?.effectiveBalanceGwei;
-    const rewards = registered.length === 0 ? null : await this.deps.chain.getAttestationRewards(epoch, registered.map((r) => r.index), effective, signal);
+    const rewards = await this.completeRewards(epoch, knownRewards, known.length, registered, signal);
 
     const summary = summarizeEpoch(
       { epoch, spec, snapshot, ...(fallbackValidators === undefined ? {} : { validators: fallbackValidators }), blocks, committees: committeesOfEpoch, proposerDuties: duties, syncCommittee, rewards },
@@ -210,6 +217,42 @@ export class EpochMonitor {
       "epoch processed",
     );
     return summary;
+  }
+
+  /**
+   * The registered keys, re-read only when the table changed (count or latest update): at 500,000
+   * keys a read costs more than the rest of an epoch's bookkeeping.
+   */
+  private async registry(): Promise<readonly ValidatorKeyRow[]> {
+    const version = await this.deps.keys.version();
+    if (this.registryCache === null || this.registryCache.version !== version) {
+      this.registryCache = { version, rows: await this.deps.keys.listAll() };
+    }
+    return this.registryCache.rows;
+  }
+
+  /**
+   * Rewards from the node's API: asked for the validators whose index was known beforehand while
+   * the state streamed, then for those the state revealed. Null (the node has no rewards API, or
+   * nothing is registered) means the monitor computes them from the state.
+   */
+  private async completeRewards(
+    epoch: number,
+    known: AttestationRewards | null,
+    knownCount: number,
+    registered: readonly RegisteredValidator[],
+    signal?: AbortSignal,
+  ): Promise<AttestationRewards | null> {
+    if (knownCount > 0 && known === null) return null;
+    const missing = registered.filter((r) => known === null || !known.earned.has(r.index)).map((r) => r.index);
+    if (missing.length === 0) return known;
+    const more = await this.deps.chain.getAttestationRewards(epoch, missing, signal);
+    if (more === null) return null;
+    if (known === null) return more;
+    return {
+      earned: new Map([...known.earned, ...more.earned]),
+      idealByEffectiveBalance: new Map([...known.idealByEffectiveBalance, ...more.idealByEffectiveBalance]),
+    };
   }
 
   private async processOrSkip(epoch: number, signal?: AbortSignal): Promise<"processed" | "skipped" | "retry"> {
@@ -325,17 +368,18 @@ export class EpochMonitor {
 
   /** Moves each registered key forward in its lifecycle (deposited → active → exiting → exited | slashed), never back. */
   private async advanceKeys(
-    keys: Awaited<ReturnType<ValidatorKeysRepository["listAll"]>>,
+    keys: readonly ValidatorKeyRow[],
     indexOf: ReadonlyMap<string, number>,
     snapshot: StateSnapshot | null,
     validators: ReadonlyMap<number, BeaconValidator> | undefined,
     stateEpoch: number,
   ): Promise<void> {
     const at = isoNow(this.deps.clock);
+    const changes: { pubkey: string; state: KeyState; validatorIndex: number }[] = [];
     for (const key of keys) {
       const index = indexOf.get(key.pubkey);
       if (index === undefined) continue;
-      let chainState;
+      let chainState: KeyState;
       if (snapshot !== null) {
         if (index >= snapshot.validatorCount) continue;
         chainState = keyStateFromChain(statusAt(snapshot, index, stateEpoch), snapshot.slashed[index] === 1);
@@ -346,9 +390,20 @@ export class EpochMonitor {
       }
       const state = advances(key.state, chainState) ? chainState : key.state;
       if (state === key.state && key.validator_index !== null && Number(key.validator_index) === index) continue;
-      await this.deps.keys.updateChainState(key.pubkey, state, index, at);
-      if (state !== key.state) this.deps.logger.info({ pubkey: key.pubkey, from: key.state, to: state, validatorIndex: index }, "key state changed on chain");
+      changes.push({ pubkey: key.pubkey, state, validatorIndex: index });
+      if (state !== key.state) this.deps.logger.debug({ pubkey: key.pubkey, from: key.state, to: state, validatorIndex: index }, "key state changed on chain");
     }
+    await this.deps.keys.updateChainStates(changes, at);
+    if (changes.length > 0 && this.registryCache !== null) {
+      // Patch the cached rows rather than read 500,000 again; the new version is what was just written.
+      const byPubkey = new Map(changes.map((c) => [c.pubkey, c]));
+      const rows = this.registryCache.rows.map((row) => {
+        const change = byPubkey.get(row.pubkey);
+        return change === undefined ? row : { ...row, state: change.state, validator_index: change.validatorIndex, updated_at: at };
+      });
+      this.registryCache = { version: await this.deps.keys.version(), rows };
+    }
+    if (changes.length > 0) this.deps.logger.info({ keys: changes.length }, "keys' chain state or index updated");
   }
 }
 

@@ -10,12 +10,12 @@
  * endpoint, and rewards from the API or not at all.
  */
 import type { BeaconValidator, ValidatorStatus } from "../beacon/beaconApi.js";
-import type { AttestationReward, BlockSummary, Committee, ProposerDuty } from "../beacon/chainResponses.js";
+import type { AttestationRewards, BlockSummary, Committee, ProposerDuty } from "../beacon/chainResponses.js";
 import type { ChainSpec } from "../beacon/chainSpec.js";
 import { FAR_FUTURE, type StateSnapshot } from "../beacon/stateReader.js";
 import { analyseInclusion, flagsFromInclusion, type DoubleVote, type InclusionResult } from "./attestationInclusion.js";
 import { computeAttestationRewards, isActive } from "./attestationRewards.js";
-import { RESULT_FLAGS, addResult, emptyTotals, type PerformanceTotals, type ValidatorEpochResult } from "./performance.js";
+import { RESULT_FLAGS, addResult, emptyTotals, scoreParts, type PerformanceTotals, type ValidatorEpochResult } from "./performance.js";
 
 export interface EpochInputs {
   readonly epoch: number;
@@ -31,7 +31,7 @@ export interface EpochInputs {
   /** Epoch N's sync committee by position; null before altair or when not served. */
   readonly syncCommittee: readonly number[] | null;
   /** From the rewards API for registered validators; null when the node has none. */
-  readonly rewards: ReadonlyMap<number, AttestationReward> | null;
+  readonly rewards: AttestationRewards | null;
 }
 
 export interface RegisteredValidator {
@@ -127,7 +127,7 @@ export function summarizeEpoch(inputs: EpochInputs, registered: readonly Registe
       if (inclusion.headCorrect[index] === 1) flags |= RESULT_FLAGS.headCorrect;
       if (inclusion.targetCorrect[index] === 1) flags |= RESULT_FLAGS.targetCorrect;
     }
-    const reward = inputs.rewards?.get(index);
+    const apiEarned = inputs.rewards?.earned.get(index);
     return {
       index,
       status,
@@ -137,8 +137,11 @@ export function summarizeEpoch(inputs: EpochInputs, registered: readonly Registe
       proposed: proposed.get(index) ?? 0,
       syncDuties: syncDuties.get(index) ?? 0,
       syncParticipated: syncDone.get(index) ?? 0,
-      earnedGwei: reward?.earned ?? (computed?.earned[index] as number | undefined) ?? 0,
-      idealGwei: reward?.ideal ?? (computed?.ideal[index] as number | undefined) ?? 0,
+      earnedGwei: apiEarned ?? (computed?.earned[index] as number | undefined) ?? 0,
+      idealGwei:
+        apiEarned !== undefined
+          ? (inputs.rewards?.idealByEffectiveBalance.get(effective) ?? 0)
+          : ((computed?.ideal[index] as number | undefined) ?? 0),
       balanceGwei: balance,
       effectiveBalanceGwei: effective,
     };
@@ -159,12 +162,43 @@ export function summarizeEpoch(inputs: EpochInputs, registered: readonly Registe
 
   const network = emptyTotals();
   if (snapshot !== null) {
+    // The baseline is the validators with a duty in N (exited and pending ones would only dilute
+    // it), summed straight from the arrays: a million result objects would cost more than the rest.
+    const { activationEpoch, exitEpoch, previousParticipation, balance, effectiveBalance } = snapshot;
+    const { delay, headCorrect, targetCorrect } = inclusion;
     for (let i = 0; i < snapshot.validatorCount; i++) {
-      // The baseline is the validators with a duty in N; exited and pending ones would only dilute it.
-      if (!isActive(snapshot, i, epoch)) continue;
-      const result = resultFor(i);
-      if (result !== null) addResult(network, { ...result, earnedGwei: computed?.earned[i] ?? 0, idealGwei: computed?.ideal[i] ?? 0 });
+      if ((activationEpoch[i] as number) > epoch || epoch >= (exitEpoch[i] as number)) continue;
+      const flags = (previousParticipation[i] as number) & 7;
+      const d = delay[i] as number;
+      let bits = flags | RESULT_FLAGS.duty;
+      if (d > 0) bits |= RESULT_FLAGS.included | (headCorrect[i] === 1 ? RESULT_FLAGS.headCorrect : 0) | (targetCorrect[i] === 1 ? RESULT_FLAGS.targetCorrect : 0);
+      network.validators++;
+      network.attestationDuties++;
+      if (flags === 0) network.attestationMissed++;
+      if (flags & 1) network.timelySource++;
+      if (flags & 2) network.timelyTarget++;
+      if (flags & 4) network.timelyHead++;
+      if (d > 0) {
+        network.included++;
+        network.inclusionDelaySum += d;
+        if (headCorrect[i] === 1) network.headCorrect++;
+        if (targetCorrect[i] === 1) network.targetCorrect++;
+      }
+      network.earnedGwei += computed?.earned[i] ?? 0;
+      network.idealGwei += computed?.ideal[i] ?? 0;
+      network.balanceGwei += balance[i] as number;
+      network.effectiveBalanceGwei += effectiveBalance[i] as number;
+      const pd = proposalDuties.get(i) ?? 0;
+      const sd = syncDuties.get(i) ?? 0;
+      const part = scoreParts({ flags: bits, proposalDuties: pd, proposed: proposed.get(i) ?? 0, syncDuties: sd, syncParticipated: syncDone.get(i) ?? 0 });
+      network.proposalDuties += pd;
+      network.proposed += proposed.get(i) ?? 0;
+      network.syncDuties += sd;
+      network.syncParticipated += syncDone.get(i) ?? 0;
+      network.scoreSum += part.sum;
+      network.scoreWeight += part.weight;
     }
+    network.statusCounts = {};
   } else {
     for (const committee of inputs.committees) {
       for (const v of committee.validators) {
