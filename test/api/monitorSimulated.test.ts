@@ -210,6 +210,7 @@ describe("epoch monitor against the simulated mainnet chain", () => {
 
   it("after downtime: catches up in order within the window, records older epochs as skipped with the reason", async () => {
     const last = (await results.lastEpoch()) as number;
+    const skippedBefore = counters.skipped;
     sim.setHead(sim.model.headSlot + 8 * 32);
     const report = await monitor({ maxCatchupEpochs: 3 }).tick();
     const settled = sim.model.headEpoch - 2;
@@ -218,6 +219,8 @@ describe("epoch monitor against the simulated mainnet chain", () => {
     const rows = await results.listEpochs(last + 1, settled);
     expect(rows.map((r) => r.state)).toEqual([...report.skipped.map(() => "skipped"), "processed", "processed", "processed"]);
     expect(rows[0]?.reason).toMatch(/STAKEOPS_MONITOR_MAX_CATCHUP_EPOCHS/);
+    // Never silent: the skip is reported to the metrics (stakeops_monitor_epochs_skipped_total).
+    expect(counters.skipped - skippedBefore).toBe(report.skipped.length);
   });
 
   it("waits while the node is syncing or optimistic", async () => {
