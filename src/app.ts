@@ -27,6 +27,10 @@ import { EpochMonitor } from "./monitor/epochMonitor.js";
 import { PerformanceQuery } from "./monitor/performanceQuery.js";
 import type { PerformanceTotals } from "./monitor/performance.js";
 import { MonitorRepository } from "./store/monitor.js";
+import { ExitsRepository } from "./store/exits.js";
+import { ExitService } from "./exit/exitService.js";
+import { ExitSigner } from "./exit/exitSigner.js";
+import { readWithdrawalRequestFee } from "./exit/withdrawalRequest.js";
 import { JobService } from "./registry/jobService.js";
 import { OperatorService } from "./registry/operatorService.js";
 import { SecretBox } from "./registry/secretBox.js";
@@ -47,6 +51,7 @@ export interface App {
   readonly inventory: InventoryReconciler;
   readonly statusSync: KeyStatusSync | null;
   readonly monitor: EpochMonitor | null;
+  readonly exits: ExitService;
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -78,6 +83,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
   const findings = new InventoryFindingsRepository(db);
   const leases = new LeasesRepository(db);
   const monitorResults = new MonitorRepository(db);
+  const exitsRepo = new ExitsRepository(db);
   let beaconClient: BeaconClient | null = null;
 
   const metrics = new ServiceMetrics({
@@ -152,6 +158,30 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     { jobs: jobsRepo, handlers: [keyGeneration], clock, logger, onFinished: (kind, outcome) => metrics.jobs.inc({ kind, outcome }) },
   );
 
+  const exitSecrets = new SecretBox(config.keystorePassword, "signed exits");
+  const exits = new ExitService(
+          { dryRun: config.exits.dryRun, killSwitch: config.exits.killSwitch, filePolicy: config.exits.policy },
+          {
+            beacon: beaconClient,
+            results: monitorResults,
+            exits: exitsRepo,
+            keys: keysRepo,
+            operators: operatorsRepo,
+            secrets: exitSecrets,
+            signer: new ExitSigner({
+              exits: exitsRepo,
+              secrets: exitSecrets,
+              custody,
+              assignments,
+              keymanager: async (id) => (await clients.api(id)).api,
+              withdrawalFee: async () => (config.exits.executionRpcUrl === null ? null : readWithdrawalRequestFee(config.exits.executionRpcUrl)),
+            }),
+            clock,
+            logger,
+            events: { outcome: (operator, reason, outcome) => metrics.exits.inc({ operator, reason, outcome }) },
+          },
+        );
+
   const server = await buildServer(
     { bodyLimitBytes: config.bodyLimitBytes },
     {
@@ -167,6 +197,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       findings,
       metrics,
       performance: new PerformanceQuery({ results: monitorResults, keys: keysRepo, operators: operatorsRepo }),
+      exits,
       clock,
     },
   );
@@ -232,6 +263,23 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     tasks.push(new PeriodicTask({ name: "monitor", intervalMs: config.monitor.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await monitor.tick(signal)) }));
   }
 
+  if (beaconClient !== null) {
+    tasks.push(
+      new PeriodicTask(
+        { name: "exits", intervalMs: config.exits.intervalMs, instanceId },
+        {
+          leases,
+          clock,
+          logger,
+          run: async (signal) => {
+            await exits.evaluate(signal);
+            await exits.track(signal);
+          },
+        },
+      ),
+    );
+  }
+
   return {
     server,
     store,
@@ -239,6 +287,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     inventory,
     statusSync,
     monitor,
+    exits,
     async start() {
       if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
         // Refuse to start on nodes of different chains: their answers would be mixed silently.

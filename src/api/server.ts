@@ -13,6 +13,7 @@ import { registerHealthRoutes, type Readiness } from "./routes/health.js";
 import { registerJobRoutes } from "./routes/jobs.js";
 import { registerKeyRoutes } from "./routes/keys.js";
 import { registerPerformanceRoutes } from "./routes/performance.js";
+import { registerExitRoutes } from "./routes/exits.js";
 import { registerOperatorRoutes } from "./routes/operators.js";
 import { registerValidatorClientRoutes } from "./routes/validatorClients.js";
 import type { ApiServices } from "./services.js";
@@ -78,6 +79,7 @@ export async function buildServer(options: ServerOptions, deps: ServerDependenci
   registerJobRoutes(app, deps);
   registerValidatorClientRoutes(app, deps);
   registerPerformanceRoutes(app, deps);
+  registerExitRoutes(app, deps);
   return app;
 }
 

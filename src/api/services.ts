@@ -3,6 +3,7 @@ import type { KeyTransfer } from "../keymanager/keyTransfer.js";
 import type { ValidatorClientService } from "../keymanager/validatorClientService.js";
 import type { ServiceMetrics } from "../metrics/metrics.js";
 import type { PerformanceQuery } from "../monitor/performanceQuery.js";
+import type { ExitService } from "../exit/exitService.js";
 import type { JobService } from "../registry/jobService.js";
 import type { KeyRegistration } from "../registry/keyRegistration.js";
 import type { Clock } from "../registry/clock.js";
@@ -20,5 +21,6 @@ export interface ApiServices {
   readonly findings: InventoryFindingsRepository;
   readonly metrics: ServiceMetrics;
   readonly performance: PerformanceQuery;
+  readonly exits: ExitService;
   readonly clock: Clock;
 }

@@ -7,6 +7,7 @@
 import type { AttestationRewards, BlockHeaderSummary, BlockSummary, Committee, FinalityCheckpoints, ProposerDuty } from "./chainResponses.js";
 import type { StateLayout } from "./stateLayout.js";
 import type { StateSnapshot } from "./stateReader.js";
+import type { SignedVoluntaryExitJson } from "../exit/signedExit.js";
 export type ValidatorStatus =
   | "pending_initialized"
   | "pending_queued"
@@ -89,4 +90,18 @@ export interface StateReadRequest {
   readonly layout: StateLayout;
   readonly wantedPubkeys?: ReadonlySet<string>;
   readonly pubkeysFrom?: number;
+}
+
+/** What the exit path needs from the chain, beyond the monitor's reads. */
+export interface ExitBeaconApi {
+  getSpec(signal?: AbortSignal): Promise<Readonly<Record<string, string>>>;
+  getGenesis(signal?: AbortSignal): Promise<BeaconGenesis>;
+  getSyncing(signal?: AbortSignal): Promise<BeaconSyncing>;
+  getHeader(blockId: string | number, signal?: AbortSignal): Promise<BlockHeaderSummary | null>;
+  getFinality(stateId: string | number, signal?: AbortSignal): Promise<FinalityCheckpoints>;
+  getValidatorsByPubkey(pubkeys: readonly string[], stateId?: string, signal?: AbortSignal): Promise<BeaconValidator[]>;
+  /** Validators with a pending partial withdrawal (electra); empty before electra, where none can exist. */
+  getPendingPartialWithdrawalIndices(signal?: AbortSignal): Promise<ReadonlySet<number>>;
+  /** Sends the signed exit to every node's pool; how each node answered. */
+  submitVoluntaryExit(exit: SignedVoluntaryExitJson, signal?: AbortSignal): Promise<{ node: string; accepted: boolean; message: string }[]>;
 }

@@ -7,7 +7,8 @@
  * one): an answer is never stitched together from two nodes that may follow different heads.
  */
 import { InputError } from "../errors.js";
-import type { BeaconGenesis, BeaconNodeApi, BeaconSyncing, BeaconValidator, ChainDataApi, StateReadRequest } from "./beaconApi.js";
+import type { BeaconGenesis, BeaconNodeApi, BeaconSyncing, BeaconValidator, ChainDataApi, ExitBeaconApi, StateReadRequest } from "./beaconApi.js";
+import type { SignedVoluntaryExitJson } from "../exit/signedExit.js";
 import {
   readAttestationRewards,
   readBlock,
@@ -32,7 +33,7 @@ import {
   type BeaconNodePoolOptions,
   type BeaconNodeSession,
 } from "./nodePool.js";
-import { readGenesis, readLiveness, readPendingDepositPubkeys, readSpec, readSyncing, readValidators } from "./responses.js";
+import { readGenesis, readLiveness, readPendingDepositPubkeys, readPendingPartialWithdrawalIndices, readSpec, readSyncing, readValidators } from "./responses.js";
 
 export const ROUTES = {
   genesis: "/eth/v1/beacon/genesis",
@@ -51,6 +52,8 @@ export const ROUTES = {
   proposerDuties: "/eth/v1/validator/duties/proposer/{epoch}",
   syncCommittees: "/eth/v1/beacon/states/{state_id}/sync_committees",
   attestationRewards: "/eth/v1/beacon/rewards/attestations/{epoch}",
+  pendingPartialWithdrawals: "/eth/v1/beacon/states/{state_id}/pending_partial_withdrawals",
+  voluntaryExits: "/eth/v1/beacon/pool/voluntary_exits",
 } as const;
 
 export interface BeaconClientOptions extends BeaconNodePoolOptions {
@@ -68,7 +71,7 @@ export type BeaconClientDependencies = BeaconNodePoolDependencies;
 
 const PUBKEY = /^0x[0-9a-fA-F]{96}$/;
 
-export class BeaconClient implements BeaconNodeApi, ChainDataApi {
+export class BeaconClient implements BeaconNodeApi, ChainDataApi, ExitBeaconApi {
   private readonly pool: BeaconNodePool;
   private readonly postBatchSize: number;
   private readonly validatorsPerGet: number;
@@ -224,6 +227,27 @@ export class BeaconClient implements BeaconNodeApi, ChainDataApi {
       for (const [balance, reward] of answer.idealByEffectiveBalance) ideal.set(balance, reward);
     }
     return { earned, idealByEffectiveBalance: ideal };
+  }
+
+  async getPendingPartialWithdrawalIndices(signal?: AbortSignal): Promise<ReadonlySet<number>> {
+    const answer = await orNull(
+      this.pool.run((node) => node.request({ method: "GET", route: ROUTES.pendingPartialWithdrawals, params: { state_id: "head" } }, readPendingPartialWithdrawalIndices), signal),
+    );
+    // Before electra the endpoint does not exist, and neither can a pending partial withdrawal.
+    return answer ?? new Set();
+  }
+
+  /**
+   * Every node gets the exit, not just the first that takes it: a node's pool only gossips what it
+   * accepted, and a node may be partitioned. A node that refuses (400: already exiting, invalid)
+   * or fails is reported, not retried here; the exit tracker resubmits next epoch.
+   */
+  async submitVoluntaryExit(exit: SignedVoluntaryExitJson, signal?: AbortSignal): Promise<{ node: string; accepted: boolean; message: string }[]> {
+    const answers = await this.pool.eachNode(
+      (node) => node.request({ method: "POST", route: ROUTES.voluntaryExits, body: exit }, () => true),
+      signal,
+    );
+    return answers.map((a) => ({ node: a.node, accepted: a.result === true, message: a.error?.message ?? "" }));
   }
 
   /** POST with `{ids}` (large lists in the body); the GET form with repeated `id` where POST is not served. */

@@ -360,11 +360,14 @@ export class BeaconNodePool {
         reason,
       });
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new BeaconError("BEACON_BAD_RESPONSE", `${where}: the answer is not JSON`, { ...base, status, reason: excerpt(body, [], 80) });
+    // Writes (POST to a pool) answer 200 with no body at all: a success, read as null, not a malformed answer.
+    let json: unknown = null;
+    if (body.trim() !== "") {
+      try {
+        json = JSON.parse(body);
+      } catch {
+        throw new BeaconError("BEACON_BAD_RESPONSE", `${where}: the answer is not JSON`, { ...base, status, reason: excerpt(body, [], 80) });
+      }
     }
     try {
       return parse(json);

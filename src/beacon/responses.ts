@@ -112,6 +112,19 @@ export function readPendingDepositPubkeys(json: unknown): ReadonlySet<string> {
   return pubkeys;
 }
 
+/** Electra `pending_partial_withdrawals`: the validators that have one. */
+export function readPendingPartialWithdrawalIndices(json: unknown): ReadonlySet<number> {
+  const data = arrayField(asObject(json, "body"), "data", "");
+  const indices = new Set<number>();
+  data.forEach((entry, i) => {
+    const path = item("data", i);
+    const o = asObject(entry, path);
+    indices.add(uintField(o, "validator_index", path));
+    uintField(o, "amount", path);
+  });
+  return indices;
+}
+
 /**
  * Liveness answers, current (`index` as a string) and old (Lodestar 1.x before the POST form: a
  * number, and an `epoch` field). Exactly the requested indices, each once.

@@ -9,12 +9,13 @@ import { parseAddress } from "../chain/address.js";
 import { resolveDepositNetwork, type Network } from "../chain/networks.js";
 import { parseEthAmount } from "../deposit/amount.js";
 import { addressWithdrawalCredentials, amountProblem, withdrawalTypeOf } from "../deposit/withdrawalCredentials.js";
-import { isStakeopsError } from "../errors.js";
+import { InputError, isStakeopsError } from "../errors.js";
 import { describeIoError } from "../util/atomicFile.js";
 import { parseHex } from "../util/hex.js";
 import { isJsonObject } from "../util/jsonFields.js";
 import { ConfigError, type ConfigProblem } from "./errors.js";
 import { SETTINGS, type SettingName } from "./settings.js";
+import { parseExitPolicy, type ExitPolicy } from "../exit/exitPolicy.js";
 
 export type DatabaseConfig = { readonly kind: "sqlite"; readonly path: string } | { readonly kind: "postgres"; readonly url: string };
 
@@ -32,6 +33,7 @@ export interface ServiceConfig {
   readonly inventoryIntervalMs: number;
   readonly statusIntervalMs: number;
   readonly monitor: { readonly enabled: boolean; readonly intervalMs: number; readonly retentionEpochs: number; readonly maxCatchupEpochs: number };
+  readonly exits: { readonly dryRun: boolean; readonly killSwitch: boolean; readonly policy: ExitPolicy | null; readonly intervalMs: number; readonly executionRpcUrl: string | null };
   readonly keygenWorkers: number | undefined;
   readonly bodyLimitBytes: number;
   readonly logLevel: LogLevel;
@@ -153,6 +155,35 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
   const monitorSeconds = integer("STAKEOPS_MONITOR_INTERVAL_SECONDS", 1, 3_600);
   const retentionEpochs = integer("STAKEOPS_MONITOR_RETENTION_EPOCHS", 1, 10_000_000);
   const maxCatchupEpochs = integer("STAKEOPS_MONITOR_MAX_CATCHUP_EPOCHS", 1, 1_000_000);
+  const flag = (name: SettingName): boolean => {
+    const value = raw(name) ?? (defaultOf(name) as string);
+    if (value !== "true" && value !== "false") problems.push({ setting: name, message: `must be true or false, got "${value}"` });
+    return value === "true";
+  };
+  const exitDryRun = flag("STAKEOPS_EXIT_DRY_RUN");
+  const exitKillSwitch = flag("STAKEOPS_EXIT_KILL_SWITCH");
+  const exitSeconds = integer("STAKEOPS_EXIT_INTERVAL_SECONDS", 1, 86_400);
+  const policyFile = raw("STAKEOPS_EXIT_POLICY_FILE");
+  const exitPolicy =
+    policyFile === undefined
+      ? null
+      : (attempt("STAKEOPS_EXIT_POLICY_FILE", () => {
+          let text: string;
+          try {
+            text = readFile(policyFile);
+          } catch (error) {
+            throw new InputError("FILE_UNREADABLE", `cannot read ${policyFile}: ${describeIoError(error)}`, { file: policyFile });
+          }
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            throw new InputError("INVALID_JSON", `${policyFile} is not valid JSON`, { file: policyFile });
+          }
+          return parseExitPolicy(json, policyFile);
+        }) ?? null);
+  const executionRpcUrl = raw("STAKEOPS_EXECUTION_RPC_URL") ?? null;
+  if (executionRpcUrl !== null && !isHttpUrl(executionRpcUrl)) problems.push({ setting: "STAKEOPS_EXECUTION_RPC_URL", message: "must be an http(s) URL" });
   const keygenWorkers = raw("STAKEOPS_KEYGEN_WORKERS") === undefined ? undefined : integer("STAKEOPS_KEYGEN_WORKERS", 1, 256);
   const bodyLimitBytes = integer("STAKEOPS_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024);
   const logLevel = raw("STAKEOPS_LOG_LEVEL") ?? "info";
@@ -174,6 +205,7 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
     beaconNodeUrls,
     inventoryIntervalMs: (inventorySeconds as number) * 1000,
     statusIntervalMs: (statusSeconds as number) * 1000,
+    exits: { dryRun: exitDryRun, killSwitch: exitKillSwitch, policy: exitPolicy, intervalMs: (exitSeconds as number) * 1000, executionRpcUrl },
     monitor: {
       enabled: monitorEnabled === "true",
       intervalMs: (monitorSeconds as number) * 1000,

@@ -2,6 +2,7 @@
  * The standard Keymanager API of a validator client (bearer token), as stakeops uses it.
  * Implemented by keymanagerClient.ts. Pubkeys are 0x-prefixed lower-case hex strings.
  */
+import type { SignedVoluntaryExitJson } from "../exit/signedExit.js";
 export interface RemoteKeystore {
   readonly pubkey: string;
   readonly derivationPath: string | null;
@@ -39,4 +40,6 @@ export interface KeymanagerApi {
   /** One status per keystore, in request order. */
   importKeystores(request: ImportKeystoresRequest, signal?: AbortSignal): Promise<{ readonly status: ImportStatus; readonly message: string }[]>;
   deleteKeystores(pubkeys: readonly string[], signal?: AbortSignal): Promise<DeleteKeystoresResult>;
+  /** A voluntary exit signed by the client for a key it holds; null where the client has no such route. */
+  signVoluntaryExit(pubkey: string, epoch: number, signal?: AbortSignal): Promise<SignedVoluntaryExitJson | null>;
 }

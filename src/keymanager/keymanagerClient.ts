@@ -21,11 +21,13 @@ import type {
   RemoteKeystore,
   RemoteSignerKey,
 } from "./keymanagerApi.js";
-import { readDeleteResult, readImportStatuses, readKeystoreList, readRemoteKeyList } from "./responses.js";
+import type { SignedVoluntaryExitJson } from "../exit/signedExit.js";
+import { readDeleteResult, readImportStatuses, readKeystoreList, readRemoteKeyList, readSignedVoluntaryExit } from "./responses.js";
 
 export const KEYMANAGER_ROUTES = {
   keystores: "/eth/v1/keystores",
   remoteKeys: "/eth/v1/remotekeys",
+  voluntaryExit: "/eth/v1/validator/{pubkey}/voluntary_exit",
 } as const;
 
 export interface KeymanagerClientOptions {
@@ -50,7 +52,11 @@ const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 interface Call {
   readonly method: "GET" | "POST" | "DELETE";
+  /** The route template: named in errors and metrics. */
   readonly route: string;
+  /** The path actually requested, when the route has placeholders. */
+  readonly path?: string;
+  readonly query?: URLSearchParams;
   readonly body?: unknown;
   readonly timeoutMs: number;
   /** Secrets in this request besides the token (passwords), to cut out of answers. */
@@ -119,19 +125,30 @@ export class KeymanagerClient implements KeymanagerApi {
   }
 
   async deleteKeystores(pubkeys: readonly string[], signal?: AbortSignal): Promise<DeleteKeystoresResult> {
-    const normalized = pubkeys.map((pubkey) => {
-      if (!PUBKEY.test(pubkey)) {
-        throw new InputError("INVALID_HEX", `a validator pubkey must be 0x and 48 bytes of hex (got "${pubkey.slice(0, 20)}…")`, {
-          what: "validator pubkey",
-        });
-      }
-      return pubkey.toLowerCase();
-    });
+    const normalized = pubkeys.map(normalize);
     const answer = await this.call(
       { method: "DELETE", route: KEYMANAGER_ROUTES.keystores, body: { pubkeys: normalized }, timeoutMs: this.writeTimeoutMs },
       signal,
     );
     return this.parse(answer, (json) => readDeleteResult(json, normalized.length, (text) => this.clean(text)));
+  }
+
+  /**
+   * Asks the client to sign a voluntary exit for a key it holds (the Keymanager API's
+   * voluntary_exit route); null when the client has no such route (Lodestar 1.5, for one).
+   */
+  async signVoluntaryExit(pubkey: string, epoch: number, signal?: AbortSignal): Promise<SignedVoluntaryExitJson | null> {
+    const normalized = normalize(pubkey);
+    const call: Call = {
+      method: "POST",
+      route: KEYMANAGER_ROUTES.voluntaryExit,
+      path: KEYMANAGER_ROUTES.voluntaryExit.replace("{pubkey}", normalized),
+      query: new URLSearchParams({ epoch: String(epoch) }),
+      timeoutMs: this.timeoutMs,
+    };
+    const answer = await this.call(call, signal, { allowNotFound: true });
+    if (answer.status === 404) return null;
+    return this.parse(answer, (json) => readSignedVoluntaryExit(json));
   }
 
   private async call(
@@ -140,7 +157,7 @@ export class KeymanagerClient implements KeymanagerApi {
     options: { allowNotFound?: boolean } = {},
   ): Promise<{ readonly call: Call; readonly status: number; readonly body: string }> {
     const outcome = await exchange({
-      url: endpointUrl(this.endpoint, call.route),
+      url: endpointUrl(this.endpoint, call.path ?? call.route, call.query),
       method: call.method,
       headers: { ...this.endpoint.headers, ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }) },
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
@@ -233,4 +250,13 @@ function positive(value: number): number {
     throw new InputError("INVALID_ARGUMENT", "Keymanager API timeouts must be positive numbers", { what: "Keymanager API timeout" });
   }
   return value;
+}
+
+function normalize(pubkey: string): string {
+  if (!PUBKEY.test(pubkey)) {
+    throw new InputError("INVALID_HEX", `a validator pubkey must be 0x and 48 bytes of hex (got "${pubkey.slice(0, 20)}…")`, {
+      what: "validator pubkey",
+    });
+  }
+  return pubkey.toLowerCase();
 }

@@ -3,7 +3,8 @@
  * field, which the client turns into KEYMANAGER_BAD_RESPONSE.
  */
 import type { DeleteKeystoresResult, DeleteStatus, ImportStatus, RemoteKeystore, RemoteSignerKey } from "./keymanagerApi.js";
-import { JsonFieldError, asObject, describe, optionalStringField, stringField, type JsonObject } from "../util/jsonFields.js";
+import type { SignedVoluntaryExitJson } from "../exit/signedExit.js";
+import { JsonFieldError, asObject, describe, objectField, optionalStringField, stringField, type JsonObject } from "../util/jsonFields.js";
 import { arrayField, item, optionalBooleanField } from "../util/jsonValues.js";
 
 const IMPORT_STATUSES: ReadonlySet<string> = new Set<ImportStatus>(["imported", "duplicate", "error"]);
@@ -93,4 +94,18 @@ function pubkeyField(o: JsonObject, key: string, path: string): string {
   if (!/^0x[0-9a-fA-F]{96}$/.test(value))
     throw new JsonFieldError(`${path}.${key}`, `expected 0x and 48 bytes of hex, got ${describe(value)}`);
   return value.toLowerCase();
+}
+
+/** `{data: {message: {epoch, validator_index}, signature}}` of the voluntary_exit route. */
+export function readSignedVoluntaryExit(json: unknown): SignedVoluntaryExitJson {
+  const data = objectField(asObject(json, "body"), "data", "");
+  const message = objectField(data, "message", "data");
+  const uint = (key: string): string => {
+    const value = stringField(message, key, "data.message");
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(value)) throw new JsonFieldError(`data.message.${key}`, "expected a decimal integer string");
+    return value;
+  };
+  const signature = stringField(data, "signature", "data");
+  if (!/^0x[0-9a-fA-F]{192}$/.test(signature)) throw new JsonFieldError("data.signature", "expected 0x and 96 bytes of hex");
+  return { message: { epoch: uint("epoch"), validator_index: uint("validator_index") }, signature: signature.toLowerCase() };
 }

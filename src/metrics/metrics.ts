@@ -78,6 +78,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly exits = new Counter({
+    name: "stakeops_exits_total",
+    help: "Exit decisions, by operator, reason (the policy rule, manual, guard) and outcome (dry_run, submitted, confirmed, withdrawal_request, rate_limited, not_eligible, blocked, failed).",
+    labelNames: ["operator", "reason", "outcome"] as const,
+    registers: [this.registry],
+  });
+
   readonly epochProcessingSeconds = new Histogram({
     name: "stakeops_epoch_processing_seconds",
     help: "Time to process one epoch (state, blocks, committees, rewards, storage), in seconds.",

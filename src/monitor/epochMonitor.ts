@@ -19,7 +19,7 @@ import { isoNow, type Clock } from "../registry/clock.js";
 import { advances, keyStateFromChain } from "../registry/keyLifecycle.js";
 import type { MonitorRepository } from "../store/monitor.js";
 import type { KeyState } from "../store/schema.js";
-import type { ValidatorKeyRow, ValidatorKeysRepository } from "../store/validatorKeys.js";
+import type { ChainViewRow, ValidatorKeysRepository } from "../store/validatorKeys.js";
 import { MonitorError } from "./errors.js";
 import { statusAt, summarizeEpoch, type EpochSummary, type RegisteredValidator } from "./epochSummary.js";
 import { encodeResults } from "./resultCodec.js";
@@ -75,7 +75,7 @@ export class EpochMonitor {
   private scannedValidators = 0;
   private searched = new Set<string>();
   private readonly attempts = new Map<number, number>();
-  private registryCache: { readonly version: string; readonly rows: readonly ValidatorKeyRow[] } | null = null;
+  private registryCache: { readonly version: string; readonly rows: readonly ChainViewRow[] } | null = null;
 
   constructor(
     private readonly options: EpochMonitorOptions,
@@ -223,10 +223,10 @@ export class EpochMonitor {
    * The registered keys, re-read only when the table changed (count or latest update): at 500,000
    * keys a read costs more than the rest of an epoch's bookkeeping.
    */
-  private async registry(): Promise<readonly ValidatorKeyRow[]> {
+  private async registry(): Promise<readonly ChainViewRow[]> {
     const version = await this.deps.keys.version();
     if (this.registryCache === null || this.registryCache.version !== version) {
-      this.registryCache = { version, rows: await this.deps.keys.listAll() };
+      this.registryCache = { version, rows: await this.deps.keys.listChainView() };
     }
     return this.registryCache.rows;
   }
@@ -368,7 +368,7 @@ export class EpochMonitor {
 
   /** Moves each registered key forward in its lifecycle (deposited → active → exiting → exited | slashed), never back. */
   private async advanceKeys(
-    keys: readonly ValidatorKeyRow[],
+    keys: readonly ChainViewRow[],
     indexOf: ReadonlyMap<string, number>,
     snapshot: StateSnapshot | null,
     validators: ReadonlyMap<number, BeaconValidator> | undefined,
@@ -399,7 +399,7 @@ export class EpochMonitor {
       const byPubkey = new Map(changes.map((c) => [c.pubkey, c]));
       const rows = this.registryCache.rows.map((row) => {
         const change = byPubkey.get(row.pubkey);
-        return change === undefined ? row : { ...row, state: change.state, validator_index: change.validatorIndex, updated_at: at };
+        return change === undefined ? row : { ...row, state: change.state, validator_index: change.validatorIndex };
       });
       this.registryCache = { version: await this.deps.keys.version(), rows };
     }

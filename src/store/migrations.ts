@@ -164,6 +164,62 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0005_exits": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("exit_policy")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("document", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("exits")
+        .addColumn("pubkey", "text", (c) => c.primaryKey().references("validator_keys.pubkey"))
+        .addColumn("validator_index", "bigint", (c) => c.notNull())
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("state", "text", (c) => c.notNull().check(sql`state in ('submitted', 'confirmed', 'failed', 'withdrawal_request')`))
+        .addColumn("reason", "text", (c) => c.notNull())
+        .addColumn("signing_source", "text", (c) => c.notNull())
+        .addColumn("signed_exit", "text")
+        .addColumn("withdrawal_request", "text")
+        .addColumn("exit_epoch", "bigint")
+        .addColumn("last_submitted_epoch", "bigint")
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("last_error", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("exit_audit")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("epoch", "bigint")
+        .addColumn("pubkey", "text")
+        .addColumn("validator_index", "bigint")
+        .addColumn("operator_id", "text")
+        .addColumn("rule", "text", (c) => c.notNull())
+        .addColumn("numbers", "text", (c) => c.notNull())
+        .addColumn("dry_run", "integer", (c) => c.notNull())
+        .addColumn("outcome", "text", (c) => c.notNull())
+        .addColumn("message", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("exit_audit_at").on("exit_audit").columns(["at"]).execute();
+      await db.schema
+        .createTable("presigned_exits")
+        .addColumn("pubkey", "text", (c) => c.primaryKey().references("validator_keys.pubkey"))
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("validator_index", "bigint", (c) => c.notNull())
+        .addColumn("epoch", "bigint", (c) => c.notNull())
+        .addColumn("signed_exit", "text", (c) => c.notNull())
+        .addColumn("uploaded_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("exit_evaluations")
+        .addColumn("epoch", "bigint", (c) => c.primaryKey())
+        .addColumn("evaluated_at", "text", (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

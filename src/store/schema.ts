@@ -160,6 +160,68 @@ export interface ProposerDutiesTable {
   duties: string;
 }
 
+/** The exit policy set through the API (one row, id "current"); absent: the file's or the default. */
+export interface ExitPolicyTable {
+  id: string;
+  document: string;
+  updated_at: string;
+}
+
+export type ExitState = "submitted" | "confirmed" | "failed" | "withdrawal_request";
+
+/** One row per validator the service exits (the primary key makes a second exit impossible, across instances). */
+export interface ExitsTable {
+  pubkey: string;
+  validator_index: number;
+  operator_id: string;
+  state: ExitState;
+  /** The rule that decided it, or "manual". */
+  reason: string;
+  /** custody, presigned, keymanager, or eip-7002 for a withdrawal request. */
+  signing_source: string;
+  /** The signed exit (SecretBox-sealed JSON): whoever holds it can exit the validator. */
+  signed_exit: string | null;
+  /** EIP-7002: {address, calldata, fee} JSON, when no signature could be had. */
+  withdrawal_request: string | null;
+  exit_epoch: number | null;
+  last_submitted_epoch: number | null;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Every exit decision, dry run or real, blocked or done, with the numbers it saw. */
+export interface ExitAuditTable {
+  id: string;
+  at: string;
+  epoch: number | null;
+  pubkey: string | null;
+  validator_index: number | null;
+  operator_id: string | null;
+  rule: string;
+  numbers: string;
+  dry_run: number;
+  outcome: string;
+  message: string;
+}
+
+export interface PresignedExitsTable {
+  pubkey: string;
+  operator_id: string;
+  validator_index: number;
+  epoch: number;
+  /** SecretBox-sealed signed exit JSON. */
+  signed_exit: string;
+  uploaded_at: string;
+}
+
+/** Epochs the exit policy has been applied to (each once). */
+export interface ExitEvaluationsTable {
+  epoch: number;
+  evaluated_at: string;
+}
+
 export interface Database {
   operators: OperatorsTable;
   validator_keys: ValidatorKeysTable;
@@ -174,4 +236,9 @@ export interface Database {
   network_epoch_performance: NetworkEpochPerformanceTable;
   validator_epoch_results: ValidatorEpochResultsTable;
   proposer_duties: ProposerDutiesTable;
+  exit_policy: ExitPolicyTable;
+  exits: ExitsTable;
+  exit_audit: ExitAuditTable;
+  presigned_exits: PresignedExitsTable;
+  exit_evaluations: ExitEvaluationsTable;
 }

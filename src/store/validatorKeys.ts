@@ -2,9 +2,12 @@ import { sql, type Kysely, type Selectable } from "kysely";
 import type { Database, KeyState, ValidatorKeysTable } from "./schema.js";
 
 export type ValidatorKeyRow = Selectable<ValidatorKeysTable>;
+export type ChainViewRow = Pick<ValidatorKeyRow, "pubkey" | "operator_id" | "validator_index" | "state">;
 
 /** Large IN lists are split: SQLite allows at most 32,766 bound parameters per statement. */
 const IN_CHUNK = 5_000;
+/** Keys per batched update: 3 parameters each, under SQLite's 32,766. */
+const UPDATE_CHUNK = 5_000;
 
 export class ValidatorKeysRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -48,6 +51,11 @@ export class ValidatorKeysRepository {
     return this.db.selectFrom("validator_keys").selectAll().execute();
   }
 
+  /** What the monitor needs of every key, and nothing more (it reads all of them). */
+  async listChainView(): Promise<ChainViewRow[]> {
+    return this.db.selectFrom("validator_keys").select(["pubkey", "operator_id", "validator_index", "state"]).execute();
+  }
+
   async updateChainState(pubkey: string, state: KeyState, validatorIndex: number | null, at: string): Promise<void> {
     await this.db
       .updateTable("validator_keys")
@@ -58,13 +66,13 @@ export class ValidatorKeysRepository {
 
   /**
    * Many keys' chain state at once (the monitor moves thousands of keys in one epoch): one
-   * statement per 500 keys, in one transaction, the same SQL on both engines.
+   * statement per 5,000 keys, in one transaction, the same SQL on both engines.
    */
   async updateChainStates(changes: readonly { pubkey: string; state: KeyState; validatorIndex: number }[], at: string): Promise<void> {
     if (changes.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < changes.length; i += 500) {
-        const rows = changes.slice(i, i + 500).map((c) => sql`(${c.pubkey}, ${c.state}, ${c.validatorIndex})`);
+      for (let i = 0; i < changes.length; i += UPDATE_CHUNK) {
+        const rows = changes.slice(i, i + UPDATE_CHUNK).map((c) => sql`(${c.pubkey}, ${c.state}, ${c.validatorIndex})`);
         await sql`with v(pubkey, state, idx) as (values ${sql.join(rows)})
           update validator_keys set state = v.state, validator_index = cast(v.idx as bigint), updated_at = ${at}
           from v where validator_keys.pubkey = v.pubkey`.execute(trx);

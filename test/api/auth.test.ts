@@ -61,6 +61,17 @@ const ROUTES: readonly Row[] = [
   { method: "GET", path: "/api/v1/validators/{validator}/performance", url: () => `/api/v1/validators/${ids.pubkeyA}/performance`, foreign: 404 },
   // Chain-wide bookkeeping (epochs processed or skipped): nothing of any operator's in it.
   { method: "GET", path: "/api/v1/monitor/status", url: () => "/api/v1/monitor/status", foreign: "filtered" },
+  { method: "GET", path: "/api/v1/exit-policy", url: () => "/api/v1/exit-policy", foreign: 403 },
+  { method: "PUT", path: "/api/v1/exit-policy", url: () => "/api/v1/exit-policy", body: () => ({ rules: [] }), foreign: 403 },
+  { method: "GET", path: "/api/v1/exits", url: () => "/api/v1/exits", foreign: "filtered" },
+  {
+    method: "POST",
+    path: "/api/v1/operators/{id}/exits/presigned",
+    url: () => `/api/v1/operators/${a.id}/exits/presigned`,
+    body: () => [{ message: { epoch: "0", validator_index: "1" }, signature: `0x${"00".repeat(96)}` }],
+    foreign: 404,
+  },
+  { method: "POST", path: "/api/v1/validators/{pubkey}/exit", url: () => `/api/v1/validators/${ids.pubkeyA}/exit`, body: () => ({ dryRun: true }), foreign: 404 },
 ];
 
 describe("auth on every route", () => {

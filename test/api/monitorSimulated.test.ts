@@ -183,6 +183,23 @@ describe("epoch monitor against the simulated mainnet chain", () => {
     expect(missedBy.get("alpha") ?? 0).toBeLessThan(20);
   });
 
+  it("a node that serves no SSZ state: statuses from the JSON endpoint, flags from the blocks by the spec's rules, equal to the truth", async () => {
+    sim.setHead(sim.model.headSlot + 32);
+    const epoch = sim.model.headEpoch - 2;
+    // 404 to every state request: "not served here", as a node without the debug API answers.
+    sim.faults.failNext(20, 404, "/eth/v2/debug/beacon/states/{state_id}");
+    const report = await monitor().tick();
+    expect(report.processed).toEqual([epoch]);
+    expect((await results.getEpoch(epoch))?.source).toBe("json");
+    const mine = await stored(epoch);
+    const inclusion = sim.model.inclusion(epoch);
+    const balances = sim.model.balances(epoch + 1);
+    for (const [index, r] of mine) {
+      expect(r.balanceGwei, `validator ${index}`).toBe(balances[index]);
+      if (index < ACTIVE) expect(r.flags & 7, `validator ${index}: ${JSON.stringify(r)}`).toBe(inclusion.flags[index]);
+    }
+  });
+
   it("a node that fails or cuts its answer makes the tick retry later; nothing is skipped", async () => {
     sim.setHead(sim.model.headSlot + 32);
     const before = counters.skipped;
@@ -210,6 +227,7 @@ describe("epoch monitor against the simulated mainnet chain", () => {
 
   it("after downtime: catches up in order within the window, records older epochs as skipped with the reason", async () => {
     const last = (await results.lastEpoch()) as number;
+    const skippedBefore = counters.skipped;
     sim.setHead(sim.model.headSlot + 8 * 32);
     const report = await monitor({ maxCatchupEpochs: 3 }).tick();
     const settled = sim.model.headEpoch - 2;
@@ -218,6 +236,8 @@ describe("epoch monitor against the simulated mainnet chain", () => {
     const rows = await results.listEpochs(last + 1, settled);
     expect(rows.map((r) => r.state)).toEqual([...report.skipped.map(() => "skipped"), "processed", "processed", "processed"]);
     expect(rows[0]?.reason).toMatch(/STAKEOPS_MONITOR_MAX_CATCHUP_EPOCHS/);
+    // Never silent: the skip is reported to the metrics (stakeops_monitor_epochs_skipped_total).
+    expect(counters.skipped - skippedBefore).toBe(report.skipped.length);
   });
 
   it("waits while the node is syncing or optimistic", async () => {
