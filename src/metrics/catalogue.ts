@@ -89,7 +89,7 @@ export function renderCatalogue(metrics: readonly MetricDescription[]): string {
     "| --- | --- | --- | --- | --- |",
     ...own.map((m) => `| \`${m.name}\` | ${m.type} | ${labelList(m.labels)} | ${m.unit} | ${cell(m.help)} |`),
     "",
-    "## Expected from issue 5 (risk signals and exits), not exported yet",
+    "## Expected from issue 5 (slashing-risk signals), not exported yet",
     "",
     "The dashboards and alerts already use these; the Prometheus integration test accepts exactly these",
     "names as missing. Whoever adds them keeps the names and labels (or changes the dashboards and alerts",

@@ -14,9 +14,9 @@ export interface PlannedMetric {
 }
 
 /**
- * Issue 5 (slashing-risk signals, automated exits) will export these; the "Slashing risk and exits"
- * dashboard, the overview's risk and exit columns and four alerts are built on them already. When
- * issue 5 lands this list is emptied (a test fails while a name here is exported).
+ * Issue 5's slashing-risk signals will be exported as this; the overview's risk column, the
+ * "Slashing risk and exits" dashboard and StakeopsCriticalSlashingRisk are built on it already.
+ * When it lands this list is emptied (a test fails while a name here is exported).
  */
 export const PLANNED_METRICS: readonly PlannedMetric[] = [
   {
@@ -24,18 +24,6 @@ export const PLANNED_METRICS: readonly PlannedMetric[] = [
     type: "gauge",
     labels: ["operator", "signal", "severity"],
     meaning: "Open slashing-risk signals, by operator, signal and severity (`critical` or `warning`); absent or 0 when none.",
-  },
-  {
-    name: "stakeops_exits_total",
-    type: "counter",
-    labels: ["operator", "reason", "outcome"],
-    meaning: "Voluntary exits the service acted on, by operator, the policy's reason and outcome (`submitted` to the beacon pool, `failed` to sign or submit).",
-  },
-  {
-    name: "stakeops_exit_rate_limited_total",
-    type: "counter",
-    labels: ["operator"],
-    meaning: "Exits the policy asked for but the rate limit held back (the guard against a mass exit), by operator.",
   },
 ];
 

@@ -132,9 +132,12 @@ describe("Grafana dashboards", () => {
 
   it("Slashing risk and exits: inventory findings, risk signals, slashed validators, exits and the rate limit", () => {
     const shown = familiesOf(byUid("stakeops-risk-exits"));
-    for (const name of ["stakeops_inventory_findings", "stakeops_slashing_risk", "stakeops_validators", "stakeops_exits_total", "stakeops_exit_rate_limited_total", "stakeops_registry_keys"]) {
+    for (const name of ["stakeops_inventory_findings", "stakeops_slashing_risk", "stakeops_validators", "stakeops_exits_total", "stakeops_registry_keys"]) {
       expect(shown, name).toContain(name);
     }
+    // Failures, the rate limit and the guards each have their own figure.
+    const exprs = byUid("stakeops-risk-exits").panels.flatMap((p) => p.targets.map((t) => t.expr));
+    for (const outcome of ["failed", "rate_limited", "blocked"]) expect(exprs.some((e) => e.includes(`outcome="${outcome}"`)), outcome).toBe(true);
   });
 
   it("Service health: epoch lag, processing time, beacon node errors and latency per node", () => {
