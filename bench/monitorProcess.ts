@@ -15,6 +15,7 @@ import { openStore } from "../src/store/database.js";
 import { MonitorRepository } from "../src/store/monitor.js";
 import { ValidatorKeysRepository } from "../src/store/validatorKeys.js";
 import { simulatedPubkeyHex } from "../test/simulator/index.js";
+import { registryRow } from "../test/helpers/registryRows.js";
 
 const [command, ...args] = process.argv.slice(2);
 
@@ -34,22 +35,7 @@ async function setup(db: string, validators: number, registered: number, operato
     const keys = new ValidatorKeysRepository(trx);
     const batch = [];
     for (let k = 0; k < registered; k++) {
-      batch.push({
-        pubkey: simulatedPubkeyHex(Math.floor(k * stride)),
-        operator_id: `op-${k % operators}`,
-        source: "existing" as const,
-        derivation_path: null,
-        withdrawal_credentials: null,
-        amount_gwei: null,
-        deposit_signature: null,
-        deposit_message_root: null,
-        deposit_data_root: null,
-        state: "registered" as const,
-        validator_index: null,
-        in_custody: 0,
-        created_at: now,
-        updated_at: now,
-      });
+      batch.push(registryRow(simulatedPubkeyHex(Math.floor(k * stride)), `op-${k % operators}`));
       if (batch.length === 10_000) await keys.insertMany(batch.splice(0));
     }
     await keys.insertMany(batch);

@@ -19,6 +19,19 @@ export type ValidatorStatus =
   | "withdrawal_possible"
   | "withdrawal_done";
 
+/** Every status, in the lifecycle's order. */
+export const VALIDATOR_STATUSES: readonly ValidatorStatus[] = [
+  "pending_initialized",
+  "pending_queued",
+  "active_ongoing",
+  "active_exiting",
+  "active_slashed",
+  "exited_unslashed",
+  "exited_slashed",
+  "withdrawal_possible",
+  "withdrawal_done",
+];
+
 export interface BeaconValidator {
   readonly index: number;
   readonly pubkey: string;

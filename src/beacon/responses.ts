@@ -6,24 +6,14 @@
  * epochs, indices, Gwei) all stay far below 2^53 on any real chain; one that does not is refused
  * rather than rounded. FAR_FUTURE_EPOCH (2^64-1) is the one large value with a meaning: "never".
  */
-import type { BeaconGenesis, BeaconSyncing, BeaconValidator, ValidatorStatus } from "./beaconApi.js";
+import { VALIDATOR_STATUSES, type BeaconGenesis, type BeaconSyncing, type BeaconValidator, type ValidatorStatus } from "./beaconApi.js";
 import { JsonFieldError, asObject, describe, field, objectField, stringField, type JsonObject } from "../util/jsonFields.js";
 import { arrayField, asString, booleanField, item, optionalBooleanField } from "../util/jsonValues.js";
 
 export const FAR_FUTURE_EPOCH = "18446744073709551615";
 
 const UINT = /^(0|[1-9][0-9]*)$/;
-const STATUSES: ReadonlySet<string> = new Set<ValidatorStatus>([
-  "pending_initialized",
-  "pending_queued",
-  "active_ongoing",
-  "active_exiting",
-  "active_slashed",
-  "exited_unslashed",
-  "exited_slashed",
-  "withdrawal_possible",
-  "withdrawal_done",
-]);
+const STATUSES: ReadonlySet<string> = new Set<ValidatorStatus>(VALIDATOR_STATUSES);
 
 export function readGenesis(json: unknown): BeaconGenesis {
   const data = objectField(asObject(json, "body"), "data", "");

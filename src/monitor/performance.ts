@@ -12,17 +12,6 @@
  */
 import type { ValidatorStatus } from "../beacon/beaconApi.js";
 
-export const VALIDATOR_STATUSES: readonly ValidatorStatus[] = [
-  "pending_initialized",
-  "pending_queued",
-  "active_ongoing",
-  "active_exiting",
-  "active_slashed",
-  "exited_unslashed",
-  "exited_slashed",
-  "withdrawal_possible",
-  "withdrawal_done",
-];
 
 export const SCORE_WEIGHTS = { attestation: 54, proposal: 8, sync: 2 } as const;
 

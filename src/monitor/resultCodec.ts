@@ -10,7 +10,8 @@
  */
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { StakeopsError } from "../errors.js";
-import { VALIDATOR_STATUSES, type ValidatorEpochResult } from "./performance.js";
+import { VALIDATOR_STATUSES } from "../beacon/beaconApi.js";
+import type { ValidatorEpochResult } from "./performance.js";
 
 export class ResultCodecError extends StakeopsError<"RESULTS_CORRUPT"> {}
 

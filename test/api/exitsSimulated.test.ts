@@ -15,6 +15,7 @@ import { parseHex } from "../../src/util/hex.js";
 import { createOperator, startTestApp, type TestApp } from "../helpers/app.js";
 import { interopPubkey, interopSecretKey } from "../helpers/interopKeys.js";
 import { simulatedPubkeyHex, startBeaconSimulator, type BeaconSimulator } from "../simulator/index.js";
+import { registryRow } from "../helpers/registryRows.js";
 
 const VALIDATORS = 3_000;
 const ACTIVE = 2_048;
@@ -49,24 +50,7 @@ beforeAll(async () => {
   });
   alpha = await createOperator(t, "alpha");
   beta = await createOperator(t, "beta");
-  const now = new Date().toISOString();
-  const row = (index: number, operatorId: string, pubkey = simulatedPubkeyHex(index)) => ({
-    pubkey,
-    operator_id: operatorId,
-    source: "existing" as const,
-    derivation_path: null,
-    withdrawal_credentials: null,
-    amount_gwei: null,
-    deposit_signature: null,
-    deposit_message_root: null,
-    deposit_data_root: null,
-    state: "registered" as const,
-    validator_index: null,
-    in_custody: 0,
-    created_at: now,
-    updated_at: now,
-  });
-  await t.app.store.db.insertInto("validator_keys").values([...ALPHA.map((i) => row(i, alpha.id)), ...BETA.map((i) => row(i, beta.id))]).execute();
+  await t.app.store.db.insertInto("validator_keys").values([...ALPHA.map((i) => registryRow(simulatedPubkeyHex(i), alpha.id)), ...BETA.map((i) => registryRow(simulatedPubkeyHex(i), beta.id))]).execute();
 }, 60_000);
 
 afterAll(async () => {
@@ -221,10 +205,9 @@ describe("pre-signed exits", () => {
     const genesis = await beacon.getGenesis();
     const domain = voluntaryExitDomain(parseHex(spec["CAPELLA_FORK_VERSION"] as string, { what: "fork", bytes: 4, prefix: "required" }), parseHex(genesis.genesisValidatorsRoot, { what: "root", bytes: 32, prefix: "required" }));
     // A real key, registered under alpha with a validator index.
-    const now = new Date().toISOString();
     await t.app.store.db
       .insertInto("validator_keys")
-      .values({ pubkey: interopPubkey(7), operator_id: alpha.id, source: "existing", derivation_path: null, withdrawal_credentials: null, amount_gwei: null, deposit_signature: null, deposit_message_root: null, deposit_data_root: null, state: "active", validator_index: 2_999, in_custody: 0, created_at: now, updated_at: now })
+      .values(registryRow(interopPubkey(7), alpha.id, { state: "active", validator_index: 2_999 }))
       .execute();
     const good = signVoluntaryExit(interopSecretKey(7), { epoch: 100, validatorIndex: 2_999 }, domain);
     const otherKey = signVoluntaryExit(interopSecretKey(8), { epoch: 100, validatorIndex: 2_999 }, domain);

@@ -20,6 +20,7 @@ import { MonitorRepository } from "../../src/store/monitor.js";
 import { ValidatorKeysRepository } from "../../src/store/validatorKeys.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/stores.js";
 import { simulatedPubkeyHex, startBeaconSimulator, type BeaconSimulator } from "../simulator/index.js";
+import { registryRow } from "../helpers/registryRows.js";
 
 const VALIDATORS = 6_000;
 const ACTIVE = 4_096;
@@ -55,22 +56,7 @@ beforeAll(async () => {
   }
   await keys.insertMany(
     Object.entries(OPERATORS).flatMap(([operator, indices]) =>
-      indices.map((i) => ({
-        pubkey: simulatedPubkeyHex(i),
-        operator_id: operator,
-        source: "existing" as const,
-        derivation_path: null,
-        withdrawal_credentials: null,
-        amount_gwei: null,
-        deposit_signature: null,
-        deposit_message_root: null,
-        deposit_data_root: null,
-        state: "registered" as const,
-        validator_index: null,
-        in_custody: 0,
-        created_at: now,
-        updated_at: now,
-      })),
+      indices.map((i) => registryRow(simulatedPubkeyHex(i), operator)),
     ),
   );
 }, 60_000);

@@ -18,6 +18,7 @@ import { KeyCustody } from "../../src/registry/custody.js";
 import { parseHex } from "../../src/util/hex.js";
 import { SERVICE_PASSWORD, createOperator, startTestApp, type TestApp } from "../helpers/app.js";
 import { currentSlot, interopKeystore, interopPubkey, interopSecretKey, startDevnet, type DevnetWithKeymanager } from "../helpers/devnet.js";
+import { registryRow } from "../helpers/registryRows.js";
 
 const PASSWORD = "operator keystore password";
 const HEALTHY = Array.from({ length: 14 }, (_, i) => i);
@@ -90,26 +91,10 @@ interface Audit {
 
 describe("automated exits on the real devnet", () => {
   it("registers 0..13 under A, and 14 and 15 under B in custody and in the validator client", async () => {
-    const now = new Date().toISOString();
     await t.app.store.db
       .insertInto("validator_keys")
       .values(
-        HEALTHY.map((i) => ({
-          pubkey: interopPubkey(i),
-          operator_id: opA.id,
-          source: "existing" as const,
-          derivation_path: null,
-          withdrawal_credentials: null,
-          amount_gwei: null,
-          deposit_signature: null,
-          deposit_message_root: null,
-          deposit_data_root: null,
-          state: "active" as const,
-          validator_index: i,
-          in_custody: 0,
-          created_at: now,
-          updated_at: now,
-        })),
+        HEALTHY.map((i) => registryRow(interopPubkey(i), opA.id, { state: "active", validator_index: i })),
       )
       .execute();
     const custody = await t.request("POST", `/api/v1/operators/${opB.id}/keys/keystores`, {
@@ -121,7 +106,7 @@ describe("automated exits on the real devnet", () => {
     await store.store("op-b", await store.encrypt(interopSecretKey(15), "m/12381/3600/15/0/0"));
     await t.app.store.db
       .insertInto("validator_keys")
-      .values({ pubkey: interopPubkey(15), operator_id: opB.id, source: "existing", derivation_path: null, withdrawal_credentials: null, amount_gwei: null, deposit_signature: null, deposit_message_root: null, deposit_data_root: null, state: "active", validator_index: 15, in_custody: 1, created_at: now, updated_at: now })
+      .values(registryRow(interopPubkey(15), opB.id, { state: "active", validator_index: 15, in_custody: 1 }))
       .execute();
     const client = await t.request("POST", `/api/v1/operators/${opB.id}/validator-clients`, { token: opB.token, body: { url: devnet.keymanagerUrl, token: devnet.keymanagerToken } });
     clientId = client.json<{ id: string }>().id;

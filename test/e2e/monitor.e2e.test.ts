@@ -21,6 +21,7 @@ import { resolveDepositNetwork } from "../../src/chain/networks.js";
 import { parseHex } from "../../src/util/hex.js";
 import { createOperator, startTestApp, type TestApp } from "../helpers/app.js";
 import { currentSlot, interopKeystore, interopPubkey, startDevnet, type DevnetWithKeymanager } from "../helpers/devnet.js";
+import { registryRow } from "../helpers/registryRows.js";
 
 const PASSWORD = "operator keystore password";
 const A = [0, 1, 2, 3, 4, 5, 6];
@@ -148,27 +149,11 @@ async function operatorEpochs(op: { id: string; token: string }, from: number, t
 
 describe("epoch monitor on the real devnet", () => {
   it("registers the interop validators under two operators; B's 14 runs in the separate validator client", async () => {
-    const now = new Date().toISOString();
     const direct = [...A.map((i) => [i, opA.id] as const), ...B.filter((i) => !OFFLINE.includes(i)).map((i) => [i, opB.id] as const)];
     await t.app.store.db
       .insertInto("validator_keys")
       .values(
-        direct.map(([i, operatorId]) => ({
-          pubkey: interopPubkey(i),
-          operator_id: operatorId,
-          source: "existing" as const,
-          derivation_path: null,
-          withdrawal_credentials: null,
-          amount_gwei: null,
-          deposit_signature: null,
-          deposit_message_root: null,
-          deposit_data_root: null,
-          state: "registered" as const,
-          validator_index: null,
-          in_custody: 0,
-          created_at: now,
-          updated_at: now,
-        })),
+        direct.map(([i, operatorId]) => registryRow(interopPubkey(i), operatorId)),
       )
       .execute();
     const keystores = await Promise.all(OFFLINE.map(async (i) => JSON.stringify(await interopKeystore(i, PASSWORD))));

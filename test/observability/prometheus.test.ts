@@ -29,6 +29,7 @@ import { runTool } from "../helpers/promtool.js";
 import { metricNames, substituteVariables } from "../helpers/promql.js";
 import { startPrometheus, type PrometheusServer } from "../helpers/prometheusServer.js";
 import { simulatedPubkeyHex, startBeaconSimulator, type BeaconSimulator } from "../simulator/index.js";
+import { registryRow } from "../helpers/registryRows.js";
 
 const JOB = "stakeops";
 const PLANNED = new Set(PLANNED_METRICS.map((m) => m.name));
@@ -100,22 +101,7 @@ beforeAll(async () => {
     const { id } = await createOperator(t, name);
     operatorIds.set(name, id);
     await new ValidatorKeysRepository(t.app.store.db).insertMany(
-      indices.map((i) => ({
-        pubkey: simulatedPubkeyHex(i),
-        operator_id: id,
-        source: "existing" as const,
-        derivation_path: null,
-        withdrawal_credentials: null,
-        amount_gwei: null,
-        deposit_signature: null,
-        deposit_message_root: null,
-        deposit_data_root: null,
-        state: "registered" as const,
-        validator_index: null,
-        in_custody: 0,
-        created_at: now,
-        updated_at: now,
-      })),
+      indices.map((i) => registryRow(simulatedPubkeyHex(i), id)),
     );
   }
   const monitor = t.app.monitor;
