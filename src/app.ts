@@ -29,6 +29,7 @@ import type { PerformanceTotals } from "./monitor/performance.js";
 import { MonitorRepository } from "./store/monitor.js";
 import { JobService } from "./registry/jobService.js";
 import { OperatorService } from "./registry/operatorService.js";
+import { RiskService } from "./risk/riskService.js";
 import { SecretBox } from "./registry/secretBox.js";
 import { openStore, type Store } from "./store/database.js";
 import { InventoryFindingsRepository } from "./store/inventoryFindings.js";
@@ -36,6 +37,7 @@ import { JobsRepository } from "./store/jobs.js";
 import { KeyAssignmentsRepository } from "./store/keyAssignments.js";
 import { LeasesRepository } from "./store/leases.js";
 import { OperatorsRepository } from "./store/operators.js";
+import { RiskSignalsRepository } from "./store/riskSignals.js";
 import { SlashingProtectionRepository } from "./store/slashingProtection.js";
 import { ValidatorClientsRepository } from "./store/validatorClients.js";
 import { ValidatorKeysRepository } from "./store/validatorKeys.js";
@@ -47,6 +49,8 @@ export interface App {
   readonly inventory: InventoryReconciler;
   readonly statusSync: KeyStatusSync | null;
   readonly monitor: EpochMonitor | null;
+  /** Slashing-risk signals. */
+  readonly risk: { readonly service: RiskService };
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -78,6 +82,8 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
   const findings = new InventoryFindingsRepository(db);
   const leases = new LeasesRepository(db);
   const monitorResults = new MonitorRepository(db);
+  const signals = new RiskSignalsRepository(db);
+  const risk = new RiskService({ signals });
   let beaconClient: BeaconClient | null = null;
 
   const metrics = new ServiceMetrics({
@@ -106,6 +112,10 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       };
     },
     beaconNodes: () => beaconClient?.nodeHealth().map((n) => ({ node: n.node, up: n.consecutiveFailures === 0 })) ?? [],
+    openRiskSignals: async () => {
+      const names = new Map((await operatorsRepo.list()).map((o) => [o.id, o.name]));
+      return (await risk.openCounts()).map((r) => ({ operator: r.operatorId === null ? "" : (names.get(r.operatorId) ?? r.operatorId), signal: r.kind, severity: r.severity, count: r.count }));
+    },
   });
 
   beaconClient =
@@ -135,7 +145,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     keymanager,
     clock,
   });
-  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, findings, custody, clock });
+  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, risk, custody, clock });
 
   const keyGeneration = new KeyGenerationJob(
     {
@@ -167,10 +177,11 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       findings,
       metrics,
       performance: new PerformanceQuery({ results: monitorResults, keys: keysRepo, operators: operatorsRepo }),
+      risk,
       clock,
     },
   );
-  const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, findings, clock, logger });
+  const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, signals, clock, logger });
   const tasks: PeriodicTask[] = [
     new PeriodicTask(
       { name: "inventory", intervalMs: config.inventoryIntervalMs, instanceId },
@@ -239,6 +250,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     inventory,
     statusSync,
     monitor,
+    risk: { service: risk },
     async start() {
       if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
         // Refuse to start on nodes of different chains: their answers would be mixed silently.

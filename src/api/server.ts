@@ -14,6 +14,7 @@ import { registerJobRoutes } from "./routes/jobs.js";
 import { registerKeyRoutes } from "./routes/keys.js";
 import { registerPerformanceRoutes } from "./routes/performance.js";
 import { registerOperatorRoutes } from "./routes/operators.js";
+import { registerRiskRoutes } from "./routes/risk.js";
 import { registerValidatorClientRoutes } from "./routes/validatorClients.js";
 import type { ApiServices } from "./services.js";
 
@@ -78,6 +79,7 @@ export async function buildServer(options: ServerOptions, deps: ServerDependenci
   registerJobRoutes(app, deps);
   registerValidatorClientRoutes(app, deps);
   registerPerformanceRoutes(app, deps);
+  registerRiskRoutes(app, deps);
   return app;
 }
 

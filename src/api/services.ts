@@ -7,6 +7,7 @@ import type { JobService } from "../registry/jobService.js";
 import type { KeyRegistration } from "../registry/keyRegistration.js";
 import type { Clock } from "../registry/clock.js";
 import type { OperatorService } from "../registry/operatorService.js";
+import type { RiskService } from "../risk/riskService.js";
 import type { InventoryFindingsRepository } from "../store/inventoryFindings.js";
 import type { ValidatorKeysRepository } from "../store/validatorKeys.js";
 
@@ -20,5 +21,6 @@ export interface ApiServices {
   readonly findings: InventoryFindingsRepository;
   readonly metrics: ServiceMetrics;
   readonly performance: PerformanceQuery;
+  readonly risk: RiskService;
   readonly clock: Clock;
 }
