@@ -85,6 +85,7 @@ async function registerOnce(
     inventoryIntervalMs: 3_600_000,
     statusIntervalMs: 3_600_000,
     monitor: { enabled: false, intervalMs: 3_600_000, retentionEpochs: 1575, maxCatchupEpochs: 225 },
+    risk: { intervalMs: 3_600_000, doppelgangerWindowEpochs: 1575 },
     keygenWorkers: undefined,
     bodyLimitBytes: 64 * 1024 * 1024,
     logLevel: "warn",

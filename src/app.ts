@@ -29,7 +29,12 @@ import type { PerformanceTotals } from "./monitor/performance.js";
 import { MonitorRepository } from "./store/monitor.js";
 import { JobService } from "./registry/jobService.js";
 import { OperatorService } from "./registry/operatorService.js";
+import { ChainRiskChecks } from "./risk/chainChecks.js";
+import { DoppelgangerCheck } from "./risk/doppelganger.js";
+import { MonitorRiskSignals } from "./risk/monitorSignals.js";
+import { RemovedKeysExpectations } from "./risk/offlineExpectations.js";
 import { RiskService } from "./risk/riskService.js";
+import { SlashedKeysCheck } from "./risk/slashedKeys.js";
 import { SecretBox } from "./registry/secretBox.js";
 import { openStore, type Store } from "./store/database.js";
 import { InventoryFindingsRepository } from "./store/inventoryFindings.js";
@@ -49,8 +54,8 @@ export interface App {
   readonly inventory: InventoryReconciler;
   readonly statusSync: KeyStatusSync | null;
   readonly monitor: EpochMonitor | null;
-  /** Slashing-risk signals. */
-  readonly risk: { readonly service: RiskService };
+  /** Slashing-risk signals: the service, the monitor's hook, and the chain checks (null without a beacon node). */
+  readonly risk: { readonly service: RiskService; readonly monitorSignals: MonitorRiskSignals; readonly chainChecks: ChainRiskChecks | null };
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -197,6 +202,21 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       },
     ),
   ];
+  const chainChecks =
+    beacon === null
+      ? null
+      : new ChainRiskChecks({
+          slashed: new SlashedKeysCheck({ keys: keysRepo, signals, clock }),
+          doppelganger: new DoppelgangerCheck(
+            { windowEpochs: config.risk.doppelgangerWindowEpochs },
+            // Safe key migration adds its source of keys expected offline here.
+            { beacon, expectations: [new RemovedKeysExpectations({ assignments })], keys: keysRepo, assignments, signals, clock, logger },
+          ),
+        });
+  if (chainChecks !== null) {
+    tasks.push(new PeriodicTask({ name: "risk", intervalMs: config.risk.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await chainChecks.run(signal)) }));
+  }
+  const monitorSignals = new MonitorRiskSignals({ signals, keys: keysRepo, clock });
   const statusSync = beacon === null ? null : new KeyStatusSync({ beacon, keys: keysRepo, clock, logger });
   if (statusSync !== null) {
     tasks.push(new PeriodicTask({ name: "key-status", intervalMs: config.statusIntervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await statusSync.sync(signal)) }));
@@ -217,6 +237,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
               epochProcessed: (summary, seconds, firstTime) => {
                 metrics.epochsProcessed.inc();
                 metrics.epochProcessingSeconds.observe(seconds);
+                monitorSignals.enqueue(summary, (error) => logger.error({ err: error, epoch: summary.epoch }, "risk signals of a processed epoch not recorded"));
                 if (!firstTime) return;
                 void operatorsRepo
                   .list()
@@ -250,7 +271,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     inventory,
     statusSync,
     monitor,
-    risk: { service: risk },
+    risk: { service: risk, monitorSignals, chainChecks },
     async start() {
       if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
         // Refuse to start on nodes of different chains: their answers would be mixed silently.

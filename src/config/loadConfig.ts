@@ -32,6 +32,7 @@ export interface ServiceConfig {
   readonly inventoryIntervalMs: number;
   readonly statusIntervalMs: number;
   readonly monitor: { readonly enabled: boolean; readonly intervalMs: number; readonly retentionEpochs: number; readonly maxCatchupEpochs: number };
+  readonly risk: { readonly intervalMs: number; readonly doppelgangerWindowEpochs: number };
   readonly keygenWorkers: number | undefined;
   readonly bodyLimitBytes: number;
   readonly logLevel: LogLevel;
@@ -153,6 +154,8 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
   const monitorSeconds = integer("STAKEOPS_MONITOR_INTERVAL_SECONDS", 1, 3_600);
   const retentionEpochs = integer("STAKEOPS_MONITOR_RETENTION_EPOCHS", 1, 10_000_000);
   const maxCatchupEpochs = integer("STAKEOPS_MONITOR_MAX_CATCHUP_EPOCHS", 1, 1_000_000);
+  const riskSeconds = integer("STAKEOPS_RISK_INTERVAL_SECONDS", 1, 86_400);
+  const doppelgangerWindowEpochs = integer("STAKEOPS_DOPPELGANGER_WINDOW_EPOCHS", 1, 10_000_000);
   const keygenWorkers = raw("STAKEOPS_KEYGEN_WORKERS") === undefined ? undefined : integer("STAKEOPS_KEYGEN_WORKERS", 1, 256);
   const bodyLimitBytes = integer("STAKEOPS_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024);
   const logLevel = raw("STAKEOPS_LOG_LEVEL") ?? "info";
@@ -180,6 +183,7 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
       retentionEpochs: retentionEpochs as number,
       maxCatchupEpochs: maxCatchupEpochs as number,
     },
+    risk: { intervalMs: (riskSeconds as number) * 1000, doppelgangerWindowEpochs: doppelgangerWindowEpochs as number },
     keygenWorkers,
     bodyLimitBytes: bodyLimitBytes as number,
     logLevel: logLevel as LogLevel,

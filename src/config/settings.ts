@@ -57,6 +57,16 @@ export const SETTINGS = [
     default: "225",
     description: "After downtime, epochs caught up at most (225 = one day on mainnet); older missed epochs are recorded as skipped.",
   },
+  {
+    env: "STAKEOPS_RISK_INTERVAL_SECONDS",
+    default: "60",
+    description: "With a beacon node: how often the chain-side slashing-risk checks run (doppelganger liveness of keys that should be offline, slashed keys).",
+  },
+  {
+    env: "STAKEOPS_DOPPELGANGER_WINDOW_EPOCHS",
+    default: "1575",
+    description: "A key removed from its validator client is checked for liveness on chain (doppelganger) for this many epochs (1575 = 7 days on mainnet).",
+  },
   { env: "STAKEOPS_KEYGEN_WORKERS", description: "Worker threads for key generation (default: one per core)." },
   { env: "STAKEOPS_BODY_LIMIT_BYTES", default: "33554432", description: "Largest request body accepted (default 32 MiB: 10,000 deposit-data entries take ~7 MiB)." },
   { env: "STAKEOPS_LOG_LEVEL", default: "info", description: "fatal, error, warn, info, debug or trace." },

@@ -56,6 +56,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     inventoryIntervalMs: 3_600_000,
     statusIntervalMs: 3_600_000,
     monitor: { enabled: false, intervalMs: 3_600_000, retentionEpochs: 1575, maxCatchupEpochs: 225 },
+    risk: { intervalMs: 3_600_000, doppelgangerWindowEpochs: 1575 },
     keygenWorkers: 2,
     bodyLimitBytes: 32 * 1024 * 1024,
     logLevel: "info",
