@@ -9,6 +9,7 @@ import { createAuthenticator } from "./api/auth.js";
 import type { ReadinessReport } from "./api/routes/health.js";
 import type { BeaconNodeApi } from "./beacon/beaconApi.js";
 import { BeaconClient } from "./beacon/beaconClient.js";
+import { BeaconEventStream } from "./beacon/eventStream.js";
 import type { ServiceConfig } from "./config/loadConfig.js";
 import { JobRunner } from "./jobs/jobRunner.js";
 import { PeriodicTask } from "./jobs/periodicTask.js";
@@ -35,6 +36,7 @@ import { MonitorRiskSignals } from "./risk/monitorSignals.js";
 import { RemovedKeysExpectations } from "./risk/offlineExpectations.js";
 import { RiskService } from "./risk/riskService.js";
 import { SlashedKeysCheck } from "./risk/slashedKeys.js";
+import { SLASHING_TOPICS, SlashingEventSignals } from "./risk/slashingEvents.js";
 import { SecretBox } from "./registry/secretBox.js";
 import { openStore, type Store } from "./store/database.js";
 import { InventoryFindingsRepository } from "./store/inventoryFindings.js";
@@ -54,8 +56,8 @@ export interface App {
   readonly inventory: InventoryReconciler;
   readonly statusSync: KeyStatusSync | null;
   readonly monitor: EpochMonitor | null;
-  /** Slashing-risk signals: the service, the monitor's hook, and the chain checks (null without a beacon node). */
-  readonly risk: { readonly service: RiskService; readonly monitorSignals: MonitorRiskSignals; readonly chainChecks: ChainRiskChecks | null };
+  /** Slashing-risk signals: the service, the monitor's hook, the chain checks and the slashing events (null without a beacon node). */
+  readonly risk: { readonly service: RiskService; readonly monitorSignals: MonitorRiskSignals; readonly chainChecks: ChainRiskChecks | null; readonly events: BeaconEventStream | null };
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -217,6 +219,12 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     tasks.push(new PeriodicTask({ name: "risk", intervalMs: config.risk.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await chainChecks.run(signal)) }));
   }
   const monitorSignals = new MonitorRiskSignals({ signals, keys: keysRepo, clock });
+  const slashingEvents = new SlashingEventSignals({ signals, keys: keysRepo, clock });
+  // Every instance listens (the writes are idempotent): slashings are worth knowing a minute early.
+  const events =
+    config.beaconNodeUrls.length === 0
+      ? null
+      : new BeaconEventStream({ urls: config.beaconNodeUrls, topics: SLASHING_TOPICS }, { onEvent: async (event) => void (await slashingEvents.handle(event)), logger });
   const statusSync = beacon === null ? null : new KeyStatusSync({ beacon, keys: keysRepo, clock, logger });
   if (statusSync !== null) {
     tasks.push(new PeriodicTask({ name: "key-status", intervalMs: config.statusIntervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await statusSync.sync(signal)) }));
@@ -271,7 +279,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     inventory,
     statusSync,
     monitor,
-    risk: { service: risk, monitorSignals, chainChecks },
+    risk: { service: risk, monitorSignals, chainChecks, events },
     async start() {
       if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
         // Refuse to start on nodes of different chains: their answers would be mixed silently.
@@ -281,6 +289,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       const address = await server.listen({ host: config.host, port: config.port });
       jobRunner.start();
       for (const task of tasks) task.start();
+      events?.start();
       logger.info({ address, network: config.network.name, database: store.dialect, beaconNodes: config.beaconNodeUrls.length, instanceId }, "stakeops serving");
       return address;
     },
@@ -288,6 +297,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       await server.close();
       await jobRunner.stop();
       await Promise.all(tasks.map((t) => t.stop()));
+      await events?.stop();
       await store.close();
     },
   };

@@ -7,7 +7,7 @@
  *
  * | kind | severity | found by |
  * | --- | --- | --- |
- * | SLASHED_ON_CHAIN | critical | monitor (state flag, *_slashed status), registry key state |
+ * | SLASHED_ON_CHAIN | critical | event stream (a validated slashing), monitor (state flag, *_slashed status), registry key state |
  * | SLASHING_IN_BLOCK | critical | monitor (proposer/attester slashings in the epoch's blocks) |
  * | DOUBLE_VOTE | critical | monitor (two different votes for one target in blocks) |
  * | DOPPELGANGER | critical | doppelganger check (liveness of keys expected offline) |
