@@ -60,6 +60,8 @@ interface Watched {
 
 export class DoppelgangerCheck {
   private timing: Timing | null = null;
+  /** Said once, not every run: a node without the endpoint stays without it. */
+  private warnedUnsupported = false;
 
   constructor(
     private readonly options: DoppelgangerOptions,
@@ -100,7 +102,8 @@ export class DoppelgangerCheck {
       }
     } catch (error) {
       if (error instanceof BeaconError && error.code === "BEACON_NOT_SUPPORTED") {
-        this.deps.logger.warn({ err: error }, "the beacon node serves no liveness endpoint: doppelganger detection is off");
+        if (!this.warnedUnsupported) this.deps.logger.warn({ err: error }, "the beacon node serves no liveness endpoint: doppelganger detection is off");
+        this.warnedUnsupported = true;
         return { currentEpoch: current, checked: 0, live: [], resolved: 0, unsupported: true };
       }
       throw error;
