@@ -220,7 +220,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
   }
   const monitorSignals = new MonitorRiskSignals({ signals, keys: keysRepo, clock });
   const slashingEvents = new SlashingEventSignals({ signals, keys: keysRepo, clock });
-  // Every instance listens (the writes are idempotent): slashings are worth knowing a minute early.
+  // Every instance listens (the writes are idempotent): a slashing is worth knowing epochs early.
   const events =
     config.beaconNodeUrls.length === 0
       ? null

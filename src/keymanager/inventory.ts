@@ -109,10 +109,8 @@ export class InventoryReconciler {
     // Resolve what was not seen, except facts about clients that did not answer this time.
     const seen = new Set(observations.map(observationId));
     await this.deps.signals.resolveUnseen({ kinds: ["KEY_IN_MULTIPLE_CLIENTS", "REGISTRY_KEY_IN_NO_CLIENT"] }, seen, at);
-    for (const client of clients) {
-      if (unreachable.has(client.id)) continue;
-      await this.deps.signals.resolveUnseen({ kinds: ["KEY_NOT_IN_REGISTRY", "PUBKEY_UNDER_TWO_OPERATORS", "CLIENT_UNREACHABLE"], validatorClientId: client.id }, seen, at);
-    }
+    const answered = clients.filter((c) => !unreachable.has(c.id)).map((c) => c.id);
+    await this.deps.signals.resolveUnseen({ kinds: ["KEY_NOT_IN_REGISTRY", "PUBKEY_UNDER_TWO_OPERATORS", "CLIENT_UNREACHABLE"], validatorClientIds: answered }, seen, at);
     if (unreachable.size > 0) this.deps.logger.warn({ unreachable: [...unreachable] }, "validator clients did not answer the inventory poll");
     return { clients: clients.length, unreachable: unreachable.size, findings: counts };
   }

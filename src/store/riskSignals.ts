@@ -16,8 +16,8 @@ const IN_CHUNK = 5_000;
 /** What one run of a check looked at: its open signals not seen in that run are resolved. */
 export interface ResolutionScope {
   readonly kinds: readonly RiskSignalKind[];
-  /** Only signals about this client (a per-client check, e.g. one inventory poll). */
-  readonly validatorClientId?: string;
+  /** Only signals about these clients (per-client facts of the clients a poll reached). */
+  readonly validatorClientIds?: readonly string[];
   /** Only signals about this epoch (a per-epoch check, e.g. the monitor's processing of it). */
   readonly epoch?: number;
 }
@@ -84,7 +84,10 @@ export class RiskSignalsRepository {
     const kinds = scope.kinds.filter((k) => !NEVER_RESOLVED.has(k));
     if (kinds.length === 0) return 0;
     let query = this.db.selectFrom("risk_signals").select("id").where("resolved_at", "is", null).where("kind", "in", kinds);
-    if (scope.validatorClientId !== undefined) query = query.where("validator_client_id", "=", scope.validatorClientId);
+    if (scope.validatorClientIds !== undefined) {
+      if (scope.validatorClientIds.length === 0) return 0;
+      query = query.where("validator_client_id", "in", scope.validatorClientIds);
+    }
     if (scope.epoch !== undefined) query = query.where("epoch", "=", scope.epoch);
     const stale = (await query.execute()).map((r) => r.id).filter((id) => !seen.has(id));
     for (let i = 0; i < stale.length; i += IN_CHUNK) {

@@ -73,7 +73,7 @@ describe.each(ENGINES)("risk signals on %s", (engine) => {
     const open = async (): Promise<string[]> => (await signals.list()).map((r) => r.id).sort();
 
     // A poll of client vc1 that saw nothing: vc2's fact about the same key stays.
-    expect(await signals.resolveUnseen({ kinds: ["KEY_NOT_IN_REGISTRY"], validatorClientId: "vc1" }, new Set(), T1)).toBe(1);
+    expect(await signals.resolveUnseen({ kinds: ["KEY_NOT_IN_REGISTRY"], validatorClientIds: ["vc1"] }, new Set(), T1)).toBe(1);
     // Epoch 11 processed again without its double vote: epoch 10's stays.
     expect(await signals.resolveUnseen({ kinds: ["DOUBLE_VOTE"], epoch: 11 }, new Set(), T1)).toBe(1);
     // Asked to, the repository still never resolves a slashing.
