@@ -86,6 +86,7 @@ async function registerOnce(
     statusIntervalMs: 3_600_000,
     monitor: { enabled: false, intervalMs: 3_600_000, retentionEpochs: 1575, maxCatchupEpochs: 225 },
     exits: { dryRun: true, killSwitch: false, policy: null, intervalMs: 3_600_000, executionRpcUrl: null },
+    risk: { intervalMs: 3_600_000, doppelgangerWindowEpochs: 1575 },
     keygenWorkers: undefined,
     bodyLimitBytes: 64 * 1024 * 1024,
     logLevel: "warn",

@@ -9,6 +9,7 @@ import { createAuthenticator } from "./api/auth.js";
 import type { ReadinessReport } from "./api/routes/health.js";
 import type { BeaconNodeApi } from "./beacon/beaconApi.js";
 import { BeaconClient } from "./beacon/beaconClient.js";
+import { BeaconEventStream } from "./beacon/eventStream.js";
 import type { ServiceConfig } from "./config/loadConfig.js";
 import { JobRunner } from "./jobs/jobRunner.js";
 import { PeriodicTask } from "./jobs/periodicTask.js";
@@ -33,6 +34,13 @@ import { ExitSigner } from "./exit/exitSigner.js";
 import { readWithdrawalRequestFee } from "./exit/withdrawalRequest.js";
 import { JobService } from "./registry/jobService.js";
 import { OperatorService } from "./registry/operatorService.js";
+import { ChainRiskChecks } from "./risk/chainChecks.js";
+import { DoppelgangerCheck } from "./risk/doppelganger.js";
+import { MonitorRiskSignals } from "./risk/monitorSignals.js";
+import { RemovedKeysExpectations } from "./risk/offlineExpectations.js";
+import { RiskService } from "./risk/riskService.js";
+import { SlashedKeysCheck } from "./risk/slashedKeys.js";
+import { SLASHING_TOPICS, SlashingEventSignals } from "./risk/slashingEvents.js";
 import { SecretBox } from "./registry/secretBox.js";
 import { openStore, type Store } from "./store/database.js";
 import { InventoryFindingsRepository } from "./store/inventoryFindings.js";
@@ -40,6 +48,7 @@ import { JobsRepository } from "./store/jobs.js";
 import { KeyAssignmentsRepository } from "./store/keyAssignments.js";
 import { LeasesRepository } from "./store/leases.js";
 import { OperatorsRepository } from "./store/operators.js";
+import { RiskSignalsRepository } from "./store/riskSignals.js";
 import { SlashingProtectionRepository } from "./store/slashingProtection.js";
 import { ValidatorClientsRepository } from "./store/validatorClients.js";
 import { ValidatorKeysRepository } from "./store/validatorKeys.js";
@@ -52,6 +61,8 @@ export interface App {
   readonly statusSync: KeyStatusSync | null;
   readonly monitor: EpochMonitor | null;
   readonly exits: ExitService;
+  /** Slashing-risk signals: the service, the monitor's hook, the chain checks and the slashing events (null without a beacon node). */
+  readonly risk: { readonly service: RiskService; readonly monitorSignals: MonitorRiskSignals; readonly chainChecks: ChainRiskChecks | null; readonly events: BeaconEventStream | null };
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -84,6 +95,8 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
   const leases = new LeasesRepository(db);
   const monitorResults = new MonitorRepository(db);
   const exitsRepo = new ExitsRepository(db);
+  const signals = new RiskSignalsRepository(db);
+  const risk = new RiskService({ signals });
   let beaconClient: BeaconClient | null = null;
 
   const metrics = new ServiceMetrics({
@@ -112,6 +125,10 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       };
     },
     beaconNodes: () => beaconClient?.nodeHealth().map((n) => ({ node: n.node, up: n.consecutiveFailures === 0 })) ?? [],
+    openRiskSignals: async () => {
+      const names = new Map((await operatorsRepo.list()).map((o) => [o.id, o.name]));
+      return (await risk.openCounts()).map((r) => ({ operator: r.operatorId === null ? "" : (names.get(r.operatorId) ?? r.operatorId), signal: r.kind, severity: r.severity, count: r.count }));
+    },
   });
 
   beaconClient =
@@ -141,7 +158,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     keymanager,
     clock,
   });
-  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, findings, custody, clock });
+  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, risk, custody, clock });
 
   const keyGeneration = new KeyGenerationJob(
     {
@@ -198,10 +215,11 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       metrics,
       performance: new PerformanceQuery({ results: monitorResults, keys: keysRepo, operators: operatorsRepo }),
       exits,
+      risk,
       clock,
     },
   );
-  const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, findings, clock, logger });
+  const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, signals, clock, logger });
   const tasks: PeriodicTask[] = [
     new PeriodicTask(
       { name: "inventory", intervalMs: config.inventoryIntervalMs, instanceId },
@@ -217,6 +235,27 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       },
     ),
   ];
+  const chainChecks =
+    beacon === null
+      ? null
+      : new ChainRiskChecks({
+          slashed: new SlashedKeysCheck({ keys: keysRepo, signals, clock }),
+          doppelganger: new DoppelgangerCheck(
+            { windowEpochs: config.risk.doppelgangerWindowEpochs },
+            // Safe key migration adds its source of keys expected offline here.
+            { beacon, expectations: [new RemovedKeysExpectations({ assignments })], keys: keysRepo, assignments, signals, clock, logger },
+          ),
+        });
+  if (chainChecks !== null) {
+    tasks.push(new PeriodicTask({ name: "risk", intervalMs: config.risk.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await chainChecks.run(signal)) }));
+  }
+  const monitorSignals = new MonitorRiskSignals({ signals, keys: keysRepo, clock });
+  const slashingEvents = new SlashingEventSignals({ signals, keys: keysRepo, clock });
+  // Every instance listens (the writes are idempotent): a slashing is worth knowing epochs early.
+  const events =
+    config.beaconNodeUrls.length === 0
+      ? null
+      : new BeaconEventStream({ urls: config.beaconNodeUrls, topics: SLASHING_TOPICS }, { onEvent: async (event) => void (await slashingEvents.handle(event)), logger });
   const statusSync = beacon === null ? null : new KeyStatusSync({ beacon, keys: keysRepo, clock, logger });
   if (statusSync !== null) {
     tasks.push(new PeriodicTask({ name: "key-status", intervalMs: config.statusIntervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await statusSync.sync(signal)) }));
@@ -237,6 +276,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
               epochProcessed: (summary, seconds, firstTime) => {
                 metrics.epochsProcessed.inc();
                 metrics.epochProcessingSeconds.observe(seconds);
+                monitorSignals.enqueue(summary, (error) => logger.error({ err: error, epoch: summary.epoch }, "risk signals of a processed epoch not recorded"));
                 if (!firstTime) return;
                 void operatorsRepo
                   .list()
@@ -288,6 +328,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     statusSync,
     monitor,
     exits,
+    risk: { service: risk, monitorSignals, chainChecks, events },
     async start() {
       if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
         // Refuse to start on nodes of different chains: their answers would be mixed silently.
@@ -297,6 +338,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       const address = await server.listen({ host: config.host, port: config.port });
       jobRunner.start();
       for (const task of tasks) task.start();
+      events?.start();
       logger.info({ address, network: config.network.name, database: store.dialect, beaconNodes: config.beaconNodeUrls.length, instanceId }, "stakeops serving");
       return address;
     },
@@ -304,6 +346,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       await server.close();
       await jobRunner.stop();
       await Promise.all(tasks.map((t) => t.stop()));
+      await events?.stop();
       await store.close();
     },
   };

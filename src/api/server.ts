@@ -15,6 +15,7 @@ import { registerKeyRoutes } from "./routes/keys.js";
 import { registerPerformanceRoutes } from "./routes/performance.js";
 import { registerExitRoutes } from "./routes/exits.js";
 import { registerOperatorRoutes } from "./routes/operators.js";
+import { registerRiskRoutes } from "./routes/risk.js";
 import { registerValidatorClientRoutes } from "./routes/validatorClients.js";
 import type { ApiServices } from "./services.js";
 
@@ -80,6 +81,7 @@ export async function buildServer(options: ServerOptions, deps: ServerDependenci
   registerValidatorClientRoutes(app, deps);
   registerPerformanceRoutes(app, deps);
   registerExitRoutes(app, deps);
+  registerRiskRoutes(app, deps);
   return app;
 }
 

@@ -8,6 +8,7 @@ import type { JobService } from "../registry/jobService.js";
 import type { KeyRegistration } from "../registry/keyRegistration.js";
 import type { Clock } from "../registry/clock.js";
 import type { OperatorService } from "../registry/operatorService.js";
+import type { RiskService } from "../risk/riskService.js";
 import type { InventoryFindingsRepository } from "../store/inventoryFindings.js";
 import type { ValidatorKeysRepository } from "../store/validatorKeys.js";
 
@@ -22,5 +23,6 @@ export interface ApiServices {
   readonly metrics: ServiceMetrics;
   readonly performance: PerformanceQuery;
   readonly exits: ExitService;
+  readonly risk: RiskService;
   readonly clock: Clock;
 }

@@ -34,6 +34,7 @@ export interface ServiceConfig {
   readonly statusIntervalMs: number;
   readonly monitor: { readonly enabled: boolean; readonly intervalMs: number; readonly retentionEpochs: number; readonly maxCatchupEpochs: number };
   readonly exits: { readonly dryRun: boolean; readonly killSwitch: boolean; readonly policy: ExitPolicy | null; readonly intervalMs: number; readonly executionRpcUrl: string | null };
+  readonly risk: { readonly intervalMs: number; readonly doppelgangerWindowEpochs: number };
   readonly keygenWorkers: number | undefined;
   readonly bodyLimitBytes: number;
   readonly logLevel: LogLevel;
@@ -184,6 +185,8 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
         }) ?? null);
   const executionRpcUrl = raw("STAKEOPS_EXECUTION_RPC_URL") ?? null;
   if (executionRpcUrl !== null && !isHttpUrl(executionRpcUrl)) problems.push({ setting: "STAKEOPS_EXECUTION_RPC_URL", message: "must be an http(s) URL" });
+  const riskSeconds = integer("STAKEOPS_RISK_INTERVAL_SECONDS", 1, 86_400);
+  const doppelgangerWindowEpochs = integer("STAKEOPS_DOPPELGANGER_WINDOW_EPOCHS", 1, 10_000_000);
   const keygenWorkers = raw("STAKEOPS_KEYGEN_WORKERS") === undefined ? undefined : integer("STAKEOPS_KEYGEN_WORKERS", 1, 256);
   const bodyLimitBytes = integer("STAKEOPS_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024);
   const logLevel = raw("STAKEOPS_LOG_LEVEL") ?? "info";
@@ -212,6 +215,7 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
       retentionEpochs: retentionEpochs as number,
       maxCatchupEpochs: maxCatchupEpochs as number,
     },
+    risk: { intervalMs: (riskSeconds as number) * 1000, doppelgangerWindowEpochs: doppelgangerWindowEpochs as number },
     keygenWorkers,
     bodyLimitBytes: bodyLimitBytes as number,
     logLevel: logLevel as LogLevel,

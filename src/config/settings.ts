@@ -62,6 +62,16 @@ export const SETTINGS = [
   { env: "STAKEOPS_EXIT_POLICY_FILE", description: "JSON exit policy (rules, limits, guards); one set with `PUT /api/v1/exit-policy` wins. Without either, nobody is exited." },
   { env: "STAKEOPS_EXIT_INTERVAL_SECONDS", default: "12", description: "How often the exit policy is applied to newly processed epochs and submitted exits are tracked." },
   { env: "STAKEOPS_EXECUTION_RPC_URL", description: "Optional execution-layer JSON-RPC URL, only to read the EIP-7002 withdrawal request fee." },
+  {
+    env: "STAKEOPS_RISK_INTERVAL_SECONDS",
+    default: "60",
+    description: "With a beacon node: how often the chain-side slashing-risk checks run (doppelganger liveness of keys that should be offline, slashed keys).",
+  },
+  {
+    env: "STAKEOPS_DOPPELGANGER_WINDOW_EPOCHS",
+    default: "1575",
+    description: "A key removed from its validator client is checked for liveness on chain (doppelganger) for this many epochs (1575 = 7 days on mainnet).",
+  },
   { env: "STAKEOPS_KEYGEN_WORKERS", description: "Worker threads for key generation (default: one per core)." },
   { env: "STAKEOPS_BODY_LIMIT_BYTES", default: "33554432", description: "Largest request body accepted (default 32 MiB: 10,000 deposit-data entries take ~7 MiB)." },
   { env: "STAKEOPS_LOG_LEVEL", default: "info", description: "fatal, error, warn, info, debug or trace." },

@@ -15,8 +15,8 @@ import { encryptKeystore, serializeKeystore } from "../keygen/keystore.js";
 import { isoNow, type Clock } from "../registry/clock.js";
 import type { KeyCustody } from "../registry/custody.js";
 import { normalizePubkey } from "../registry/keyRegistration.js";
+import type { BlockingSignalSource } from "../risk/riskService.js";
 import { isUniqueViolation } from "../store/constraint.js";
-import type { InventoryFindingsRepository } from "../store/inventoryFindings.js";
 import type { KeyAssignmentRow, KeyAssignmentsRepository } from "../store/keyAssignments.js";
 import type { OperatorsRepository } from "../store/operators.js";
 import type { SlashingProtectionRepository } from "../store/slashingProtection.js";
@@ -46,7 +46,8 @@ export interface KeyTransferDependencies {
   readonly keys: ValidatorKeysRepository;
   readonly assignments: KeyAssignmentsRepository;
   readonly protection: SlashingProtectionRepository;
-  readonly findings: InventoryFindingsRepository;
+  /** Open critical risk signals (a key in two clients, a doppelganger, slashed, …) block imports. */
+  readonly risk: BlockingSignalSource;
   readonly custody: KeyCustody;
   readonly clock: Clock;
 }
@@ -186,9 +187,7 @@ export class KeyTransfer {
     const valid = normalized.filter((p): p is string => p !== null);
     const keys = new Map((await this.deps.keys.findByPubkeys(valid)).map((k) => [k.pubkey, k]));
     const live = new Map((await this.deps.assignments.liveFor(valid)).map((a) => [a.pubkey, a]));
-    const critical = new Set(
-      (await this.deps.findings.listOpen()).filter((f) => f.severity === "critical" && f.pubkey !== null).map((f) => f.pubkey as string),
-    );
+    const blocking = await this.deps.risk.blockingSignals(valid);
     const seen = new Set<string>();
     return normalized.flatMap((pubkey, index) => {
       if (pubkey === null) return [];
@@ -206,7 +205,10 @@ export class KeyTransfer {
         return reject("KEY_ASSIGNED_ELSEWHERE", "the key is (possibly) live in another validator client; remove it there first so its slashing protection is carried over");
       }
       if (assignment !== undefined) return reject("KEY_ALREADY_IN_CLIENT", "the key is already assigned to this validator client");
-      if (critical.has(pubkey)) return reject("KEY_AT_RISK", "an open critical finding concerns this key (e.g. live in two clients); resolve it first");
+      const risks = blocking.get(pubkey);
+      if (risks !== undefined) {
+        return reject("KEY_AT_RISK", `open critical risk signal(s) on this key: ${[...new Set(risks.map((r) => r.kind))].join(", ")}; resolve them first (GET /api/v1/risk)`);
+      }
       return [pubkey];
     });
   }

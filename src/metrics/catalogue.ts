@@ -50,6 +50,7 @@ export function serviceRegistry(): Registry {
   return new ServiceMetrics({
     keysByOperatorAndState: async () => [],
     openFindings: async () => [],
+    openRiskSignals: async () => [],
     latestPerformance: async () => null,
     beaconNodes: () => [],
   }).registry;

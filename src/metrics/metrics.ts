@@ -22,6 +22,8 @@ export interface MetricsSources {
   latestPerformance(): Promise<LatestPerformance | null>;
   /** Per configured beacon node: whether its last exchange succeeded. */
   beaconNodes(): readonly { node: string; up: boolean }[];
+  /** Open slashing-risk signals per operator name ("" when no operator), signal kind and severity. */
+  openRiskSignals(): Promise<readonly { operator: string; signal: string; severity: string; count: number }[]>;
 }
 
 export class ServiceMetrics {
@@ -144,6 +146,16 @@ export class ServiceMetrics {
       },
     });
     this.monitorGauges(sources);
+    new Gauge({
+      name: "stakeops_slashing_risk",
+      help: "Open slashing-risk signals, by operator (empty: none known), signal and severity (critical, warning).",
+      labelNames: ["operator", "signal", "severity"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await sources.openRiskSignals()) this.set({ operator: row.operator, signal: row.signal, severity: row.severity }, row.count);
+      },
+    });
     new Gauge({
       name: "stakeops_beacon_node_up",
       help: "1 when the beacon node's last exchange succeeded, 0 when it failed; per configured node (host:port).",

@@ -34,6 +34,24 @@ export class KeyAssignmentsRepository {
     return this.db.selectFrom("key_assignments").selectAll().where("state", "in", LIVE_ASSIGNMENT_STATES).execute();
   }
 
+  /**
+   * Keys taken out of a client at or after `after` and (possibly) live in none now: per key, when
+   * the last such removal happened. The doppelganger check expects these keys to be silent.
+   */
+  async removedSince(after: string): Promise<{ pubkey: string; removedAt: string }[]> {
+    const rows = await this.db
+      .selectFrom("key_assignments as a")
+      .select(["a.pubkey", (eb) => eb.fn.max("a.updated_at").as("removed_at")])
+      .where("a.state", "=", "removed")
+      .where("a.updated_at", ">=", after)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom("key_assignments as l").select("l.id").whereRef("l.pubkey", "=", "a.pubkey").where("l.state", "in", LIVE_ASSIGNMENT_STATES))),
+      )
+      .groupBy("a.pubkey")
+      .execute();
+    return rows.map((r) => ({ pubkey: r.pubkey, removedAt: String(r.removed_at) }));
+  }
+
   async setState(id: string, state: AssignmentState, at: string, db: Kysely<Database> = this.db): Promise<void> {
     await db.updateTable("key_assignments").set({ state, updated_at: at }).where("id", "=", id).execute();
   }

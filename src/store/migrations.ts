@@ -164,6 +164,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_risk_signals": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("risk_signals")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("severity", "text", (c) => c.notNull().check(sql`severity in ('critical', 'warning')`))
+        .addColumn("pubkey", "text")
+        .addColumn("validator_index", "bigint")
+        .addColumn("operator_id", "text")
+        .addColumn("validator_client_id", "text")
+        .addColumn("epoch", "bigint")
+        .addColumn("details", "text", (c) => c.notNull())
+        .addColumn("first_seen", "text", (c) => c.notNull())
+        .addColumn("last_seen", "text", (c) => c.notNull())
+        .addColumn("resolved_at", "text")
+        .execute();
+      await db.schema.createIndex("risk_signals_pubkey").on("risk_signals").columns(["pubkey", "resolved_at"]).execute();
+      await db.schema.createIndex("risk_signals_kind").on("risk_signals").columns(["kind", "resolved_at"]).execute();
+      // Inventory findings are risk signals from now on: one list, not two that drift apart. Their
+      // ids already had the signal form (kind|pubkey|client), so open ones stay open under the same id.
+      await sql`insert into risk_signals (id, kind, severity, pubkey, validator_index, operator_id, validator_client_id, epoch, details, first_seen, last_seen, resolved_at)
+        select id, kind, severity, pubkey, null, operator_id, validator_client_id, null, details, first_seen, last_seen, resolved_at from inventory_findings`.execute(db);
+      await db.schema.dropTable("inventory_findings").execute();
+    },
+  },
   "0005_exits": {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

@@ -3,6 +3,8 @@
  * pubkeys (0x-hex) and ISO-8601 UTC timestamps (they sort as text), integer 0/1 for booleans,
  * bigint for Gwei. No secret key is ever stored; validator-client tokens are stored encrypted.
  */
+import type { RiskSignalKind } from "../risk/signals.js";
+
 export type KeySource = "generated" | "keystore" | "deposit-data" | "existing";
 export const KEY_SOURCES: readonly KeySource[] = ["generated", "keystore", "deposit-data", "existing"];
 
@@ -94,14 +96,21 @@ export interface JobsTable {
 
 export type FindingSeverity = "critical" | "warning";
 
-export interface InventoryFindingsTable {
-  /** kind|pubkey|client: one open finding per fact. */
+/**
+ * Slashing-risk signals (src/risk/signals.ts), the inventory's findings among them: one row per
+ * fact, its id `kind|pubkey|context` (context: the client or the epoch the fact is about).
+ */
+export interface RiskSignalsTable {
   id: string;
-  kind: string;
+  kind: RiskSignalKind;
   severity: FindingSeverity;
   pubkey: string | null;
-  validator_client_id: string | null;
+  validator_index: number | null;
   operator_id: string | null;
+  validator_client_id: string | null;
+  /** The epoch a per-epoch fact is about (a double vote's target), or where the monitor first saw it. */
+  epoch: number | null;
+  /** JSON object. */
   details: string;
   first_seen: string;
   last_seen: string;
@@ -229,7 +238,7 @@ export interface Database {
   key_assignments: KeyAssignmentsTable;
   slashing_protection: SlashingProtectionTable;
   jobs: JobsTable;
-  inventory_findings: InventoryFindingsTable;
+  risk_signals: RiskSignalsTable;
   leases: LeasesTable;
   monitor_epochs: MonitorEpochsTable;
   operator_epoch_performance: OperatorEpochPerformanceTable;

@@ -36,6 +36,22 @@ export class ValidatorKeysRepository {
     return this.db.selectFrom("validator_keys").selectAll().where("validator_index", "=", index).executeTakeFirst();
   }
 
+  /** Registered keys with these validator indices (risk checks look up the few validators a block or state names). */
+  async findByIndices(indices: readonly number[]): Promise<ChainViewRow[]> {
+    const found: ChainViewRow[] = [];
+    const wanted = [...new Set(indices)];
+    for (let i = 0; i < wanted.length; i += IN_CHUNK) {
+      const chunk = wanted.slice(i, i + IN_CHUNK);
+      found.push(...(await this.db.selectFrom("validator_keys").select(["pubkey", "operator_id", "validator_index", "state"]).where("validator_index", "in", chunk).execute()));
+    }
+    return found;
+  }
+
+  /** Keys in one lifecycle state (risk: every key the chain has slashed). */
+  async listInState(state: KeyState): Promise<ChainViewRow[]> {
+    return this.db.selectFrom("validator_keys").select(["pubkey", "operator_id", "validator_index", "state"]).where("state", "=", state).execute();
+  }
+
   async listByOperator(operatorId: string, states?: readonly KeyState[]): Promise<ValidatorKeyRow[]> {
     let query = this.db.selectFrom("validator_keys").selectAll().where("operator_id", "=", operatorId);
     if (states !== undefined && states.length > 0) query = query.where("state", "in", states);

@@ -57,6 +57,8 @@ const ROUTES: readonly Row[] = [
   { method: "DELETE", path: "/api/v1/validator-clients/{id}/keys", url: () => `/api/v1/validator-clients/${ids.clientA}/keys`, body: () => ({ pubkeys: [ids.pubkeyA] }), foreign: 404 },
   { method: "GET", path: "/api/v1/jobs/{jobId}", url: () => `/api/v1/jobs/${ids.jobA}`, foreign: 404 },
   { method: "GET", path: "/api/v1/inventory/findings", url: () => "/api/v1/inventory/findings", foreign: "filtered" },
+  // Risk signals: an operator's list holds only its own keys' and its own clients' signals.
+  { method: "GET", path: "/api/v1/risk", url: () => "/api/v1/risk", foreign: "filtered" },
   { method: "GET", path: "/api/v1/operators/{id}/performance", url: () => `/api/v1/operators/${a.id}/performance`, foreign: 404 },
   { method: "GET", path: "/api/v1/validators/{validator}/performance", url: () => `/api/v1/validators/${ids.pubkeyA}/performance`, foreign: 404 },
   // Chain-wide bookkeeping (epochs processed or skipped): nothing of any operator's in it.

@@ -57,6 +57,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     statusIntervalMs: 3_600_000,
     monitor: { enabled: false, intervalMs: 3_600_000, retentionEpochs: 1575, maxCatchupEpochs: 225 },
     exits: { dryRun: true, killSwitch: false, policy: null, intervalMs: 3_600_000, executionRpcUrl: null },
+    risk: { intervalMs: 3_600_000, doppelgangerWindowEpochs: 1575 },
     keygenWorkers: 2,
     bodyLimitBytes: 32 * 1024 * 1024,
     logLevel: "info",

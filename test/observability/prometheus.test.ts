@@ -250,12 +250,14 @@ describe("dashboards and alert rules on a real Prometheus", () => {
   it("a key found in two validator clients fires StakeopsCriticalInventoryFinding", async () => {
     const now = new Date().toISOString();
     await t.app.store.db
-      .insertInto("inventory_findings")
+      .insertInto("risk_signals")
       .values({
         id: `KEY_IN_MULTIPLE_CLIENTS|${simulatedPubkeyHex(7)}|test`,
         kind: "KEY_IN_MULTIPLE_CLIENTS",
         severity: "critical",
         pubkey: simulatedPubkeyHex(7),
+        validator_index: null,
+        epoch: null,
         validator_client_id: null,
         operator_id: operatorIds.get("alpha") ?? null,
         details: "{}",

@@ -11,6 +11,7 @@ import { OperatorsRepository } from "../../src/store/operators.js";
 import { ValidatorKeysRepository, type ValidatorKeyRow } from "../../src/store/validatorKeys.js";
 import { ValidatorClientsRepository } from "../../src/store/validatorClients.js";
 import { InventoryFindingsRepository } from "../../src/store/inventoryFindings.js";
+import { RiskSignalsRepository } from "../../src/store/riskSignals.js";
 import { ENGINES, createTestDatabase, openTestStore, type Engine } from "../helpers/stores.js";
 
 const T0 = "2026-11-21T10:00:00.000Z";
@@ -142,16 +143,17 @@ describe.each(ENGINES)("store on %s", (engine) => {
     expect(await leases.tryAcquire("inventory", "b", "2026-11-21T10:02:00.000Z", "2026-11-21T10:03:00.000Z")).toBe(true);
   });
 
-  it("opens, refreshes, resolves and reopens inventory findings", async () => {
+  it("opens, refreshes, resolves and reopens risk signals; inventory findings are a view of them", async () => {
     const s = await store(engine);
+    const signals = new RiskSignalsRepository(s.db);
     const findings = new InventoryFindingsRepository(s.db);
-    const finding = { id: "KEY_NOT_IN_REGISTRY|0xcc|vc1", kind: "KEY_NOT_IN_REGISTRY", severity: "warning" as const, pubkey: "0xcc", validator_client_id: "vc1", operator_id: null, details: "{}" };
-    await findings.observe(finding, T0);
-    await findings.observe(finding, "2026-11-21T10:01:00.000Z");
-    expect(await findings.listOpen()).toMatchObject([{ first_seen: T0, last_seen: "2026-11-21T10:01:00.000Z" }]);
-    await findings.resolveUnseen(["KEY_NOT_IN_REGISTRY"], new Set(), "2026-11-21T10:02:00.000Z");
+    const finding = { kind: "KEY_NOT_IN_REGISTRY" as const, pubkey: "0xcc", operatorId: null, validatorClientId: "vc1", context: "vc1", details: {} };
+    await signals.observe([finding], T0);
+    await signals.observe([finding], "2026-11-21T10:01:00.000Z");
+    expect(await findings.listOpen()).toMatchObject([{ id: "KEY_NOT_IN_REGISTRY|0xcc|vc1", severity: "warning", first_seen: T0, last_seen: "2026-11-21T10:01:00.000Z" }]);
+    await signals.resolveUnseen({ kinds: ["KEY_NOT_IN_REGISTRY"] }, new Set(), "2026-11-21T10:02:00.000Z");
     expect(await findings.listOpen()).toEqual([]);
-    await findings.observe(finding, "2026-11-21T10:03:00.000Z");
+    await signals.observe([finding], "2026-11-21T10:03:00.000Z");
     expect(await findings.listOpen()).toMatchObject([{ first_seen: "2026-11-21T10:03:00.000Z" }]);
   });
 });
