@@ -27,6 +27,11 @@ import { EpochMonitor } from "./monitor/epochMonitor.js";
 import { PerformanceQuery } from "./monitor/performanceQuery.js";
 import type { PerformanceTotals } from "./monitor/performance.js";
 import { MonitorRepository } from "./store/monitor.js";
+import { ChainPositionReader } from "./migration/chainPosition.js";
+import { MigrationDriver } from "./migration/migrationDriver.js";
+import { MigrationService } from "./migration/migrationService.js";
+import { KeyMigrationsRepository } from "./store/keyMigrations.js";
+import { OPEN_MIGRATION_KEY_STATES } from "./store/schema.js";
 import { JobService } from "./registry/jobService.js";
 import { OperatorService } from "./registry/operatorService.js";
 import { SecretBox } from "./registry/secretBox.js";
@@ -47,6 +52,8 @@ export interface App {
   readonly inventory: InventoryReconciler;
   readonly statusSync: KeyStatusSync | null;
   readonly monitor: EpochMonitor | null;
+  /** Advances key migrations (null without a beacon node: nothing can be watched offline). */
+  readonly migrationDriver: MigrationDriver | null;
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -78,6 +85,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
   const findings = new InventoryFindingsRepository(db);
   const leases = new LeasesRepository(db);
   const monitorResults = new MonitorRepository(db);
+  const keyMigrations = new KeyMigrationsRepository(db);
   let beaconClient: BeaconClient | null = null;
 
   const metrics = new ServiceMetrics({
@@ -104,6 +112,10 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
         operators: operators.map((o) => ({ operator: names.get(o.operatorId) ?? o.operatorId, totals: JSON.parse(o.totals) as PerformanceTotals })),
         network: JSON.parse(network[0]?.totals ?? "null") as PerformanceTotals,
       };
+    },
+    migrationsInProgress: async () => {
+      const counts = new Map((await keyMigrations.countOpenByState()).map((r) => [r.state, r.n]));
+      return OPEN_MIGRATION_KEY_STATES.map((state) => ({ state, count: counts.get(state) ?? 0 }));
     },
     beaconNodes: () => beaconClient?.nodeHealth().map((n) => ({ node: n.node, up: n.consecutiveFailures === 0 })) ?? [],
   });
@@ -135,7 +147,12 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     keymanager,
     clock,
   });
-  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, findings, custody, clock });
+  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, findings, custody, clock, migrations: keyMigrations });
+  const migrationChain = beacon === null ? null : new ChainPositionReader(beacon);
+  const migrations = new MigrationService(
+    { offlineEpochs: config.migration.offlineEpochs, timeoutEpochs: config.migration.timeoutEpochs },
+    { migrations: keyMigrations, keys: keysRepo, assignments, findings, chain: migrationChain, clock },
+  );
 
   const keyGeneration = new KeyGenerationJob(
     {
@@ -168,6 +185,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       metrics,
       performance: new PerformanceQuery({ results: monitorResults, keys: keysRepo, operators: operatorsRepo }),
       clock,
+      migrations,
     },
   );
   const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, findings, clock, logger });
@@ -232,6 +250,30 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     tasks.push(new PeriodicTask({ name: "monitor", intervalMs: config.monitor.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await monitor.tick(signal)) }));
   }
 
+  // Key migrations: one instance advances them (lease); each step is persisted and resumable.
+  const migrationDriver =
+    beacon === null || migrationChain === null
+      ? null
+      : new MigrationDriver(
+          { timeoutEpochs: config.migration.timeoutEpochs },
+          {
+            migrations: keyMigrations,
+            transfer,
+            clients,
+            assignments,
+            keys: keysRepo,
+            protection,
+            beacon,
+            chain: migrationChain,
+            clock,
+            logger,
+            events: { finished: (outcome, code) => metrics.keyMigrations.inc({ outcome, reason: code ?? "none" }) },
+          },
+        );
+  if (migrationDriver !== null) {
+    tasks.push(new PeriodicTask({ name: "key-migrations", intervalMs: config.migration.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await migrationDriver.tick(signal)) }));
+  }
+
   return {
     server,
     store,
@@ -239,6 +281,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     inventory,
     statusSync,
     monitor,
+    migrationDriver,
     async start() {
       if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
         // Refuse to start on nodes of different chains: their answers would be mixed silently.

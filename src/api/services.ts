@@ -2,6 +2,7 @@
 import type { KeyTransfer } from "../keymanager/keyTransfer.js";
 import type { ValidatorClientService } from "../keymanager/validatorClientService.js";
 import type { ServiceMetrics } from "../metrics/metrics.js";
+import type { MigrationService } from "../migration/migrationService.js";
 import type { PerformanceQuery } from "../monitor/performanceQuery.js";
 import type { JobService } from "../registry/jobService.js";
 import type { KeyRegistration } from "../registry/keyRegistration.js";
@@ -21,4 +22,5 @@ export interface ApiServices {
   readonly metrics: ServiceMetrics;
   readonly performance: PerformanceQuery;
   readonly clock: Clock;
+  readonly migrations: MigrationService;
 }

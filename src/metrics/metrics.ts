@@ -22,6 +22,8 @@ export interface MetricsSources {
   latestPerformance(): Promise<LatestPerformance | null>;
   /** Per configured beacon node: whether its last exchange succeeded. */
   beaconNodes(): readonly { node: string; up: boolean }[];
+  /** Keys of unfinished key migrations, per state. */
+  migrationsInProgress(): Promise<readonly { state: string; count: number }[]>;
 }
 
 export class ServiceMetrics {
@@ -115,6 +117,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly keyMigrations = new Counter({
+    name: "stakeops_key_migrations_total",
+    help: "Keys whose migration between validator clients finished, by outcome (done, aborted) and reason (the abort code; none when done).",
+    labelNames: ["outcome", "reason"] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources) {
     new Gauge({
       name: "stakeops_registry_keys",
@@ -134,6 +143,16 @@ export class ServiceMetrics {
       async collect() {
         this.reset();
         for (const row of await sources.openFindings()) this.set({ kind: row.kind, severity: row.severity }, row.count);
+      },
+    });
+    new Gauge({
+      name: "stakeops_key_migrations_in_progress",
+      help: "Keys of unfinished key migrations, by state (requested, removing, waiting_offline, importing).",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await sources.migrationsInProgress()) this.set({ state: row.state }, row.count);
       },
     });
     this.monitorGauges(sources);
