@@ -13,12 +13,14 @@ export interface ChainPosition {
   readonly epoch: number;
   readonly slotsPerEpoch: number;
   readonly secondsPerSlot: number;
+  /** The chain's identity: slashing protection for another root protects nothing here. */
+  readonly genesisValidatorsRoot: string;
 }
 
-export type ChainPositionSource = Pick<BeaconNodeApi, "getSpec" | "getSyncing">;
+export type ChainPositionSource = Pick<BeaconNodeApi, "getSpec" | "getSyncing" | "getGenesis">;
 
 export class ChainPositionReader {
-  private timing: { slotsPerEpoch: number; secondsPerSlot: number } | null = null;
+  private chain: { slotsPerEpoch: number; secondsPerSlot: number; genesisValidatorsRoot: string } | null = null;
 
   constructor(private readonly beacon: ChainPositionSource) {}
 
@@ -28,11 +30,11 @@ export class ChainPositionReader {
    */
   async read(signal?: AbortSignal): Promise<ChainPosition | null> {
     try {
-      this.timing ??= readTiming(await this.beacon.getSpec(signal));
+      this.chain ??= { ...readTiming(await this.beacon.getSpec(signal)), genesisValidatorsRoot: (await this.beacon.getGenesis(signal)).genesisValidatorsRoot.toLowerCase() };
       const syncing = await this.beacon.getSyncing(signal);
       if (syncing.isSyncing || syncing.isOptimistic) return null;
       const slot = syncing.headSlot + syncing.syncDistance;
-      return { slot, epoch: Math.floor(slot / this.timing.slotsPerEpoch), ...this.timing };
+      return { slot, epoch: Math.floor(slot / this.chain.slotsPerEpoch), ...this.chain };
     } catch (error) {
       if (signal?.aborted === true || !isStakeopsError(error)) throw error;
       return null;

@@ -250,7 +250,7 @@ export class MigrationDriver {
           progress,
         );
       } else if (verdict.kind === "offline") {
-        await this.confirmOffline(key, progress, summary);
+        await this.confirmOffline(key, progress, position, summary);
       } else if (verdict.kind === "timeout" || this.pastDeadline(key)) {
         await this.abort(
           key,
@@ -266,12 +266,23 @@ export class MigrationDriver {
   }
 
   /** Offline long enough: the protection to send is fixed now, so that a resumed import sends the same. */
-  private async confirmOffline(key: OpenMigrationKey, progress: KeyMigrationChanges, summary: TickSummary): Promise<void> {
+  private async confirmOffline(key: OpenMigrationKey, progress: KeyMigrationChanges, position: ChainPosition, summary: TickSummary): Promise<void> {
     let protection: string;
     try {
       const merged = mergeKeptProtection(key.pubkey, await this.deps.protection.forPubkeys([key.pubkey]));
       if (merged === null) {
         await this.abort(key, "PROTECTION_UNREADABLE", "no slashing protection is kept for the key, though the source's removal should have returned it", summary, progress);
+        return;
+      }
+      if (merged.genesisValidatorsRoot !== position.genesisValidatorsRoot) {
+        // A client refuses it anyway (or worse, accepts it and protects nothing): say why here.
+        await this.abort(
+          key,
+          "PROTECTION_UNREADABLE",
+          `the kept slashing protection is for another chain (genesis validators root ${merged.genesisValidatorsRoot}, the beacon node's is ${position.genesisValidatorsRoot})`,
+          summary,
+          progress,
+        );
         return;
       }
       protection = serializeInterchange(merged);

@@ -9,7 +9,6 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { KeyMigrationsRepository } from "../../src/store/keyMigrations.js";
 import { SlashingProtectionRepository } from "../../src/store/slashingProtection.js";
-import { GENESIS_VALIDATORS_ROOT } from "../helpers/keymanagerSimulator.js";
 import { createOperator, startTestApp } from "../helpers/app.js";
 import { startMigrationWorld, type MigrationWorld } from "../helpers/migrationWorld.js";
 
@@ -43,7 +42,7 @@ describe("a migration that goes through", () => {
         pubkey: k0,
         validator_client_id: w.sourceId,
         interchange: JSON.stringify({
-          metadata: { interchange_format_version: "5", genesis_validators_root: GENESIS_VALIDATORS_ROOT },
+          metadata: { interchange_format_version: "5", genesis_validators_root: w.genesisValidatorsRoot },
           data: [{ pubkey: k0, signed_blocks: [{ slot: "81" }], signed_attestations: [{ source_epoch: "9", target_epoch: "10" }] }],
         }),
         created_at: "2026-01-01T00:00:00.000Z",
@@ -261,6 +260,27 @@ describe("aborts: the key is in the source or in neither, never in both", () => 
     const again = await w.t.request("POST", `/api/v1/validator-clients/${w.destinationId}/keys`, { token: w.op.token, body: { pubkeys: w.pubkeys } });
     expect(again.json()).toMatchObject({ results: [{ status: "imported" }] });
     expect(JSON.parse(w.destination.receivedProtection.at(-1) as string)).toMatchObject({ data: [{ signed_attestations: [{ target_epoch: "11" }] }] });
+  });
+});
+
+describe("slashing protection that cannot be trusted", () => {
+  it.each([
+    // [case, a record kept for the key from an earlier client]
+    ["a record for another chain", JSON.stringify({ metadata: { interchange_format_version: "5", genesis_validators_root: `0x${"12".repeat(32)}` }, data: [] })],
+    ["a record a client returned that is not EIP-3076 (kept verbatim)", "<html>not json</html>"],
+  ])("%s: aborted before the import, the key in neither client", async (_case, interchange) => {
+    w = await startMigrationWorld();
+    const e = w.startEpoch;
+    const [key] = w.pubkeys as [string];
+    await new SlashingProtectionRepository(w.t.app.store.db).insertMany([{ id: randomUUID(), pubkey: key, validator_client_id: w.sourceId, interchange, created_at: "2026-01-01T00:00:00.000Z" }]);
+    w.sim.model.setOffline([10], { fromEpoch: e + 1 });
+    const { body } = await w.migrate(w.pubkeys);
+    await w.tick();
+    w.at(e + 3, 8);
+    await w.tick();
+    expect((await w.view(body.id)).keys[0]).toMatchObject({ state: "aborted", importAttempts: 0, abort: { code: "PROTECTION_UNREADABLE", keyIn: "neither" } });
+    expect(w.calls.imports).toBe(0);
+    expect(whereAre(w)).toEqual(["none"]);
   });
 });
 

@@ -16,6 +16,7 @@ import type { TickSummary } from "../../src/migration/migrationDriver.js";
 import type { MigrationView } from "../../src/migration/migrationService.js";
 import { ValidatorKeysRepository } from "../../src/store/validatorKeys.js";
 import { toPrefixedHex } from "../../src/util/hex.js";
+import { MAINNET_GENESIS_VALIDATORS_ROOT } from "../simulator/chainConfig.js";
 import { startBeaconSimulator, type BeaconSimulator } from "../simulator/index.js";
 import { createOperator, startTestApp, type TestApp, type TestAppOptions } from "./app.js";
 import type { Engine } from "./stores.js";
@@ -54,6 +55,8 @@ export interface MigrationWorld {
   readonly destinationId: string;
   readonly pubkeys: readonly string[];
   readonly clock: MutableClock;
+  /** The simulated chain's, which the clients' slashing protection names. */
+  readonly genesisValidatorsRoot: string;
   readonly hooks: KeymanagerHooks;
   /** Calls per Keymanager operation, across every client. */
   readonly calls: { imports: number; deletes: number };
@@ -79,8 +82,9 @@ export interface WorldOptions {
 
 export async function startMigrationWorld(options: WorldOptions = {}): Promise<MigrationWorld> {
   const sim = await startBeaconSimulator({ validatorCount: 64, activeCount: 64, seed: 3 });
-  const source = await startSimulatedValidatorClient("source-token");
-  const destination = await startSimulatedValidatorClient("destination-token");
+  // The clients' slashing protection is for the simulated chain (mainnet's root), as a real client's would be.
+  const source = await startSimulatedValidatorClient("source-token", { genesisValidatorsRoot: MAINNET_GENESIS_VALIDATORS_ROOT });
+  const destination = await startSimulatedValidatorClient("destination-token", { genesisValidatorsRoot: MAINNET_GENESIS_VALIDATORS_ROOT });
   const clock = new MutableClock();
   const hooks: KeymanagerHooks = {};
   const calls = { imports: 0, deletes: 0 };
@@ -130,6 +134,7 @@ export async function startMigrationWorld(options: WorldOptions = {}): Promise<M
     destinationId,
     pubkeys,
     clock,
+    genesisValidatorsRoot: MAINNET_GENESIS_VALIDATORS_ROOT,
     hooks,
     calls,
     startEpoch,

@@ -20,7 +20,7 @@ import type { Store } from "../../src/store/database.js";
 import { ENGINES, openTestStore } from "../helpers/stores.js";
 
 const SPE = 32;
-const at = (epoch: number, slot: number): ChainPosition => ({ slot: epoch * SPE + slot, epoch, slotsPerEpoch: SPE, secondsPerSlot: 12 });
+const at = (epoch: number, slot: number): ChainPosition => ({ slot: epoch * SPE + slot, epoch, slotsPerEpoch: SPE, secondsPerSlot: 12, genesisValidatorsRoot: `0x${"00".repeat(32)}` });
 const RULE = { offlineEpochs: 2, timeoutEpochs: 10 };
 
 describe("when a removed key counts as offline", () => {
