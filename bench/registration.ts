@@ -83,6 +83,7 @@ async function registerOnce(
     keysDir,
     beaconNodeUrls: [],
     inventoryIntervalMs: 3_600_000,
+    migration: { intervalMs: 3_600_000, offlineEpochs: 2, timeoutEpochs: 10 },
     statusIntervalMs: 3_600_000,
     monitor: { enabled: false, intervalMs: 3_600_000, retentionEpochs: 1575, maxCatchupEpochs: 225 },
     exits: { dryRun: true, killSwitch: false, policy: null, intervalMs: 3_600_000, executionRpcUrl: null },

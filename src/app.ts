@@ -32,6 +32,11 @@ import { ExitsRepository } from "./store/exits.js";
 import { ExitService } from "./exit/exitService.js";
 import { ExitSigner } from "./exit/exitSigner.js";
 import { readWithdrawalRequestFee } from "./exit/withdrawalRequest.js";
+import { ChainPositionReader } from "./migration/chainPosition.js";
+import { MigrationDriver } from "./migration/migrationDriver.js";
+import { MigrationService } from "./migration/migrationService.js";
+import { KeyMigrationsRepository } from "./store/keyMigrations.js";
+import { OPEN_MIGRATION_KEY_STATES } from "./store/schema.js";
 import { JobService } from "./registry/jobService.js";
 import { OperatorService } from "./registry/operatorService.js";
 import { ChainRiskChecks } from "./risk/chainChecks.js";
@@ -63,6 +68,8 @@ export interface App {
   readonly exits: ExitService;
   /** Slashing-risk signals: the service, the monitor's hook, the chain checks and the slashing events (null without a beacon node). */
   readonly risk: { readonly service: RiskService; readonly monitorSignals: MonitorRiskSignals; readonly chainChecks: ChainRiskChecks | null; readonly events: BeaconEventStream | null };
+  /** Advances key migrations (null without a beacon node: nothing can be watched offline). */
+  readonly migrationDriver: MigrationDriver | null;
   /** Listens on the configured host and port; resolves to the address. */
   start(): Promise<string>;
   /** Stops accepting requests, lets in-flight ones finish, aborts background work, closes the database. */
@@ -97,6 +104,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
   const exitsRepo = new ExitsRepository(db);
   const signals = new RiskSignalsRepository(db);
   const risk = new RiskService({ signals });
+  const keyMigrations = new KeyMigrationsRepository(db);
   let beaconClient: BeaconClient | null = null;
 
   const metrics = new ServiceMetrics({
@@ -123,6 +131,10 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
         operators: operators.map((o) => ({ operator: names.get(o.operatorId) ?? o.operatorId, totals: JSON.parse(o.totals) as PerformanceTotals })),
         network: JSON.parse(network[0]?.totals ?? "null") as PerformanceTotals,
       };
+    },
+    migrationsInProgress: async () => {
+      const counts = new Map((await keyMigrations.countOpenByState()).map((r) => [r.state, r.n]));
+      return OPEN_MIGRATION_KEY_STATES.map((state) => ({ state, count: counts.get(state) ?? 0 }));
     },
     beaconNodes: () => beaconClient?.nodeHealth().map((n) => ({ node: n.node, up: n.consecutiveFailures === 0 })) ?? [],
     openRiskSignals: async () => {
@@ -158,7 +170,12 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     keymanager,
     clock,
   });
-  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, risk, custody, clock });
+  const transfer = new KeyTransfer({ clients, operators: operatorsRepo, keys: keysRepo, assignments, protection, risk, custody, clock, migrations: keyMigrations });
+    const migrationChain = beacon === null ? null : new ChainPositionReader(beacon);
+  const migrations = new MigrationService(
+    { offlineEpochs: config.migration.offlineEpochs, timeoutEpochs: config.migration.timeoutEpochs },
+    { migrations: keyMigrations, keys: keysRepo, assignments, risk, chain: migrationChain, clock },
+  );
 
   const keyGeneration = new KeyGenerationJob(
     {
@@ -217,6 +234,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       exits,
       risk,
       clock,
+      migrations,
     },
   );
   const inventory = new InventoryReconciler({ clients, clientRows: clientsRepo, keys: keysRepo, assignments, signals, clock, logger });
@@ -319,6 +337,34 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
       ),
     );
   }
+  // Key migrations: one instance advances them (lease); each step is persisted and resumable.
+  const migrationDriver =
+    beacon === null || migrationChain === null
+      ? null
+      : new MigrationDriver(
+          { timeoutEpochs: config.migration.timeoutEpochs },
+          {
+            migrations: keyMigrations,
+            transfer,
+            clients,
+            assignments,
+            keys: keysRepo,
+            protection,
+            beacon,
+            chain: migrationChain,
+            // Open critical risk signals on a key abort its migration before the import.
+            importGate: {
+              blocked: async (pubkeys) =>
+                new Map([...(await risk.blockingSignals(pubkeys))].map(([pubkey, found]) => [pubkey, found.map((r) => r.kind).join(", ")])),
+            },
+            clock,
+            logger,
+            events: { finished: (outcome, code) => metrics.keyMigrations.inc({ outcome, reason: code ?? "none" }) },
+          },
+        );
+  if (migrationDriver !== null) {
+    tasks.push(new PeriodicTask({ name: "key-migrations", intervalMs: config.migration.intervalMs, instanceId }, { leases, clock, logger, run: async (signal) => void (await migrationDriver.tick(signal)) }));
+  }
 
   return {
     server,
@@ -329,6 +375,7 @@ export async function createApp(config: ServiceConfig, overrides: AppOverrides =
     monitor,
     exits,
     risk: { service: risk, monitorSignals, chainChecks, events },
+    migrationDriver,
     async start() {
       if (beaconClient !== null && config.beaconNodeUrls.length > 1) {
         // Refuse to start on nodes of different chains: their answers would be mixed silently.

@@ -49,6 +49,12 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   CUSTODY_KEY_MISSING: 500,
   CUSTODY_KEY_UNREADABLE: 500,
   SECRET_UNREADABLE: 500,
+  // key migrations
+  MIGRATION_NOT_FOUND: 404,
+  MIGRATION_SAME_CLIENT: 400,
+  MIGRATION_OPERATOR_MISMATCH: 409,
+  MIGRATION_NO_KEYS: 409,
+  MIGRATION_KEY_BUSY: 409,
 };
 
 /** Keymanager client failures during a request: the validator client is the problem, not us. */

@@ -11,6 +11,7 @@ import type { Authenticator, Principal } from "./auth.js";
 import { errorBody, type ErrorBody } from "./errorMapping.js";
 import { registerHealthRoutes, type Readiness } from "./routes/health.js";
 import { registerJobRoutes } from "./routes/jobs.js";
+import { registerMigrationRoutes } from "./routes/migrations.js";
 import { registerKeyRoutes } from "./routes/keys.js";
 import { registerPerformanceRoutes } from "./routes/performance.js";
 import { registerExitRoutes } from "./routes/exits.js";
@@ -82,6 +83,7 @@ export async function buildServer(options: ServerOptions, deps: ServerDependenci
   registerPerformanceRoutes(app, deps);
   registerExitRoutes(app, deps);
   registerRiskRoutes(app, deps);
+  registerMigrationRoutes(app, deps);
   return app;
 }
 

@@ -2,6 +2,7 @@
 import type { KeyTransfer } from "../keymanager/keyTransfer.js";
 import type { ValidatorClientService } from "../keymanager/validatorClientService.js";
 import type { ServiceMetrics } from "../metrics/metrics.js";
+import type { MigrationService } from "../migration/migrationService.js";
 import type { PerformanceQuery } from "../monitor/performanceQuery.js";
 import type { ExitService } from "../exit/exitService.js";
 import type { JobService } from "../registry/jobService.js";
@@ -25,4 +26,5 @@ export interface ApiServices {
   readonly exits: ExitService;
   readonly risk: RiskService;
   readonly clock: Clock;
+  readonly migrations: MigrationService;
 }

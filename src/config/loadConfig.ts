@@ -32,6 +32,7 @@ export interface ServiceConfig {
   readonly beaconNodeUrls: readonly string[];
   readonly inventoryIntervalMs: number;
   readonly statusIntervalMs: number;
+  readonly migration: { readonly intervalMs: number; readonly offlineEpochs: number; readonly timeoutEpochs: number };
   readonly monitor: { readonly enabled: boolean; readonly intervalMs: number; readonly retentionEpochs: number; readonly maxCatchupEpochs: number };
   readonly exits: { readonly dryRun: boolean; readonly killSwitch: boolean; readonly policy: ExitPolicy | null; readonly intervalMs: number; readonly executionRpcUrl: string | null };
   readonly risk: { readonly intervalMs: number; readonly doppelgangerWindowEpochs: number };
@@ -187,6 +188,16 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
   if (executionRpcUrl !== null && !isHttpUrl(executionRpcUrl)) problems.push({ setting: "STAKEOPS_EXECUTION_RPC_URL", message: "must be an http(s) URL" });
   const riskSeconds = integer("STAKEOPS_RISK_INTERVAL_SECONDS", 1, 86_400);
   const doppelgangerWindowEpochs = integer("STAKEOPS_DOPPELGANGER_WINDOW_EPOCHS", 1, 10_000_000);
+  // At least two: one silent epoch may be nothing more than a running key missing one duty.
+  const migrationOfflineEpochs = integer("STAKEOPS_MIGRATION_OFFLINE_EPOCHS", 2, 1_000);
+  const migrationTimeoutEpochs = integer("STAKEOPS_MIGRATION_TIMEOUT_EPOCHS", 3, 100_000);
+  if (migrationOfflineEpochs !== undefined && migrationTimeoutEpochs !== undefined && migrationTimeoutEpochs < migrationOfflineEpochs + 1) {
+    problems.push({
+      setting: "STAKEOPS_MIGRATION_TIMEOUT_EPOCHS",
+      message: `must be more than STAKEOPS_MIGRATION_OFFLINE_EPOCHS (${migrationOfflineEpochs}): the last offline epoch is confirmed only once the next one runs`,
+    });
+  }
+  const migrationSeconds = integer("STAKEOPS_MIGRATION_INTERVAL_SECONDS", 1, 3_600);
   const keygenWorkers = raw("STAKEOPS_KEYGEN_WORKERS") === undefined ? undefined : integer("STAKEOPS_KEYGEN_WORKERS", 1, 256);
   const bodyLimitBytes = integer("STAKEOPS_BODY_LIMIT_BYTES", 1024, 1024 * 1024 * 1024);
   const logLevel = raw("STAKEOPS_LOG_LEVEL") ?? "info";
@@ -209,6 +220,7 @@ export function loadConfig(source: ConfigSource): ServiceConfig {
     inventoryIntervalMs: (inventorySeconds as number) * 1000,
     statusIntervalMs: (statusSeconds as number) * 1000,
     exits: { dryRun: exitDryRun, killSwitch: exitKillSwitch, policy: exitPolicy, intervalMs: (exitSeconds as number) * 1000, executionRpcUrl },
+    migration: { intervalMs: (migrationSeconds as number) * 1000, offlineEpochs: migrationOfflineEpochs as number, timeoutEpochs: migrationTimeoutEpochs as number },
     monitor: {
       enabled: monitorEnabled === "true",
       intervalMs: (monitorSeconds as number) * 1000,

@@ -72,6 +72,17 @@ export const SETTINGS = [
     default: "1575",
     description: "A key removed from its validator client is checked for liveness on chain (doppelganger) for this many epochs (1575 = 7 days on mainnet).",
   },
+  {
+    env: "STAKEOPS_MIGRATION_OFFLINE_EPOCHS",
+    default: "2",
+    description: "Key migrations: ended epochs a removed key must be seen offline (not live) before it is imported elsewhere; at least 2.",
+  },
+  {
+    env: "STAKEOPS_MIGRATION_TIMEOUT_EPOCHS",
+    default: "10",
+    description: "Key migrations: epochs after the removal within which the key must be confirmed offline, else the migration aborts (key in no client).",
+  },
+  { env: "STAKEOPS_MIGRATION_INTERVAL_SECONDS", default: "12", description: "How often key migrations are advanced (keep it well under an epoch: older nodes answer liveness only for the last two)." },
   { env: "STAKEOPS_KEYGEN_WORKERS", description: "Worker threads for key generation (default: one per core)." },
   { env: "STAKEOPS_BODY_LIMIT_BYTES", default: "33554432", description: "Largest request body accepted (default 32 MiB: 10,000 deposit-data entries take ~7 MiB)." },
   { env: "STAKEOPS_LOG_LEVEL", default: "info", description: "fatal, error, warn, info, debug or trace." },

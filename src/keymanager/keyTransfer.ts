@@ -40,6 +40,18 @@ export interface RemoveResponse {
   readonly slashingProtection: string | null;
 }
 
+export interface ImportOptions {
+  /** EIP-3076 interchange JSON to send instead of the kept records combined (a migration sends the strictly merged history). */
+  readonly slashingProtection?: string;
+  /** The migration this import completes: its own keys are not refused as being migrated. */
+  readonly migrationId?: string;
+}
+
+/** Keys in an open migration (pubkey → migration id): nothing else may import them meanwhile. */
+export interface MigrationLookup {
+  openFor(pubkeys: readonly string[]): Promise<ReadonlyMap<string, string>>;
+}
+
 export interface KeyTransferDependencies {
   readonly clients: ValidatorClientService;
   readonly operators: OperatorsRepository;
@@ -50,17 +62,18 @@ export interface KeyTransferDependencies {
   readonly risk: BlockingSignalSource;
   readonly custody: KeyCustody;
   readonly clock: Clock;
+  readonly migrations?: MigrationLookup;
 }
 
 export class KeyTransfer {
   constructor(private readonly deps: KeyTransferDependencies) {}
 
-  async importKeys(validatorClientId: string, requested: readonly string[]): Promise<TransferResult[]> {
+  async importKeys(validatorClientId: string, requested: readonly string[], options: ImportOptions = {}): Promise<TransferResult[]> {
     const { client, api } = await this.deps.clients.api(validatorClientId);
     const operator = await this.deps.operators.findById(client.operatorId);
     if (operator === undefined) throw new Error(`validator client ${client.id} has no operator`);
     const results = new Results(requested);
-    const candidates = await this.checkImport(client, requested, results);
+    const candidates = await this.checkImport(client, requested, results, options.migrationId);
 
     // Claim each key for this client first; the unique index refuses a key live elsewhere.
     const claimed: { pubkey: string; assignment: KeyAssignmentRow }[] = [];
@@ -82,7 +95,7 @@ export class KeyTransfer {
     let protection: string | undefined;
     try {
       ({ keystores, passwords } = await this.transferKeystores(operator.name, claimed.map((c) => c.pubkey)));
-      protection = await this.keptProtection(claimed.map((c) => c.pubkey));
+      protection = options.slashingProtection ?? (await this.keptProtection(claimed.map((c) => c.pubkey)));
     } catch (error) {
       await Promise.all(claimed.map((c) => this.deps.assignments.delete(c.assignment.id)));
       throw error;
@@ -179,7 +192,7 @@ export class KeyTransfer {
     }
   }
 
-  private async checkImport(client: ValidatorClient, requested: readonly string[], results: Results): Promise<string[]> {
+  private async checkImport(client: ValidatorClient, requested: readonly string[], results: Results, migrationId: string | undefined): Promise<string[]> {
     const normalized = requested.map(normalizePubkey);
     normalized.forEach((pubkey, index) => {
       if (pubkey === null) results.reject(index, "PUBKEY_INVALID", "not a 48-byte 0x-hex BLS pubkey");
@@ -188,6 +201,7 @@ export class KeyTransfer {
     const keys = new Map((await this.deps.keys.findByPubkeys(valid)).map((k) => [k.pubkey, k]));
     const live = new Map((await this.deps.assignments.liveFor(valid)).map((a) => [a.pubkey, a]));
     const blocking = await this.deps.risk.blockingSignals(valid);
+    const migrating = (await this.deps.migrations?.openFor(valid)) ?? new Map<string, string>();
     const seen = new Set<string>();
     return normalized.flatMap((pubkey, index) => {
       if (pubkey === null) return [];
@@ -201,6 +215,10 @@ export class KeyTransfer {
       seen.add(pubkey);
       if (key === undefined || key.operator_id !== client.operatorId) return reject("KEY_NOT_FOUND", "no such key registered for this validator client's operator");
       if (key.in_custody !== 1) return reject("KEY_NOT_IN_CUSTODY", "the service holds no keystore for this key; only keys in custody are imported");
+      const migration = migrating.get(pubkey);
+      if (migration !== undefined && migration !== migrationId) {
+        return reject("KEY_MIGRATING", `the key is being migrated (migration ${migration}); it is imported by the migration once it is confirmed offline`);
+      }
       if (assignment !== undefined && assignment.validator_client_id !== client.id) {
         return reject("KEY_ASSIGNED_ELSEWHERE", "the key is (possibly) live in another validator client; remove it there first so its slashing protection is carried over");
       }

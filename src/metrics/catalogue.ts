@@ -51,6 +51,7 @@ export function serviceRegistry(): Registry {
     keysByOperatorAndState: async () => [],
     openFindings: async () => [],
     openRiskSignals: async () => [],
+    migrationsInProgress: async () => [],
     latestPerformance: async () => null,
     beaconNodes: () => [],
   }).registry;

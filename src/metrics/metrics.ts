@@ -24,6 +24,8 @@ export interface MetricsSources {
   beaconNodes(): readonly { node: string; up: boolean }[];
   /** Open slashing-risk signals per operator name ("" when no operator), signal kind and severity. */
   openRiskSignals(): Promise<readonly { operator: string; signal: string; severity: string; count: number }[]>;
+  /** Keys of unfinished key migrations, per state. */
+  migrationsInProgress(): Promise<readonly { state: string; count: number }[]>;
 }
 
 export class ServiceMetrics {
@@ -124,6 +126,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly keyMigrations = new Counter({
+    name: "stakeops_key_migrations_total",
+    help: "Keys whose migration between validator clients finished, by outcome (done, aborted) and reason (the abort code; none when done).",
+    labelNames: ["outcome", "reason"] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources) {
     new Gauge({
       name: "stakeops_registry_keys",
@@ -143,6 +152,16 @@ export class ServiceMetrics {
       async collect() {
         this.reset();
         for (const row of await sources.openFindings()) this.set({ kind: row.kind, severity: row.severity }, row.count);
+      },
+    });
+    new Gauge({
+      name: "stakeops_key_migrations_in_progress",
+      help: "Keys of unfinished key migrations, by state (requested, removing, waiting_offline, importing).",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await sources.migrationsInProgress()) this.set({ state: row.state }, row.count);
       },
     });
     this.monitorGauges(sources);

@@ -190,6 +190,46 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable("inventory_findings").execute();
     },
   },
+  "0004_key_migrations": {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable("key_migrations")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("operator_id", "text", (c) => c.notNull().references("operators.id"))
+        .addColumn("from_client_id", "text", (c) => c.notNull().references("validator_clients.id"))
+        .addColumn("to_client_id", "text", (c) => c.notNull().references("validator_clients.id"))
+        .addColumn("offline_epochs_required", "integer", (c) => c.notNull())
+        .addColumn("epoch_seconds", "integer", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex("key_migrations_operator").on("key_migrations").columns(["operator_id", "created_at"]).execute();
+      await db.schema
+        .createTable("key_migration_keys")
+        .addColumn("migration_id", "text", (c) => c.notNull().references("key_migrations.id"))
+        .addColumn("pubkey", "text", (c) => c.notNull().references("validator_keys.pubkey"))
+        .addColumn("state", "text", (c) =>
+          c.notNull().check(sql`state in ('requested', 'removing', 'waiting_offline', 'importing', 'done', 'aborted')`),
+        )
+        .addColumn("validator_index", "bigint")
+        .addColumn("removed_epoch", "bigint")
+        .addColumn("offline_epochs", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("deadline_at", "text", (c) => c.notNull())
+        .addColumn("protection", "text")
+        .addColumn("import_attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("import_sent_at", "text")
+        .addColumn("abort_code", "text")
+        .addColumn("abort_message", "text")
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("updated_at", "text", (c) => c.notNull())
+        .addColumn("removed_at", "text")
+        .addColumn("finished_at", "text")
+        .addPrimaryKeyConstraint("key_migration_keys_pk", ["migration_id", "pubkey"])
+        .execute();
+      // Two open migrations of one key would race each other's removal and import: one at a time.
+      await sql`create unique index key_migration_keys_one_open on key_migration_keys (pubkey) where state in ('requested', 'removing', 'waiting_offline', 'importing')`.execute(db);
+      await db.schema.createIndex("key_migration_keys_state").on("key_migration_keys").column("state").execute();
+    },
+  },
   "0005_exits": {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

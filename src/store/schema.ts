@@ -231,6 +231,51 @@ export interface ExitEvaluationsTable {
   evaluated_at: string;
 }
 
+/**
+ * Safe key migration between validator clients (src/migration): one row per request, one per key.
+ * "requested" → "removing" → "waiting_offline" → "importing" → "done", or "aborted" from any open state.
+ */
+export type MigrationKeyState = "requested" | "removing" | "waiting_offline" | "importing" | "done" | "aborted";
+/** A key is in at most one open migration (a partial unique index enforces it). */
+export const OPEN_MIGRATION_KEY_STATES: readonly MigrationKeyState[] = ["requested", "removing", "waiting_offline", "importing"];
+
+export interface KeyMigrationsTable {
+  id: string;
+  operator_id: string;
+  from_client_id: string;
+  to_client_id: string;
+  /** Epochs the key must be seen offline after its removal (the setting when the request came in). */
+  offline_epochs_required: number;
+  /** SECONDS_PER_SLOT × SLOTS_PER_EPOCH when the request came in: deadlines stay computable while the beacon node is away. */
+  epoch_seconds: number;
+  created_at: string;
+}
+
+export interface KeyMigrationKeysTable {
+  migration_id: string;
+  pubkey: string;
+  state: MigrationKeyState;
+  validator_index: number | null;
+  /** The beacon node's epoch right after the source confirmed the removal; only later epochs count as offline. */
+  removed_epoch: number | null;
+  /** JSON array of the epochs confirmed offline (not live), ascending. */
+  offline_epochs: string;
+  /** Past this instant a key still "requested" or "waiting_offline" is aborted. */
+  deadline_at: string;
+  /** EIP-3076 interchange JSON sent with the import: every kept record of the key, merged. */
+  protection: string | null;
+  /** Import calls sent (counted before sending, so that a crash never hides one). */
+  import_attempts: number;
+  /** When the last import call was sent: an import in doubt is only given up once a slow client would have answered. */
+  import_sent_at: string | null;
+  abort_code: string | null;
+  abort_message: string | null;
+  created_at: string;
+  updated_at: string;
+  removed_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
   operators: OperatorsTable;
   validator_keys: ValidatorKeysTable;
@@ -250,4 +295,6 @@ export interface Database {
   exit_audit: ExitAuditTable;
   presigned_exits: PresignedExitsTable;
   exit_evaluations: ExitEvaluationsTable;
+  key_migrations: KeyMigrationsTable;
+  key_migration_keys: KeyMigrationKeysTable;
 }

@@ -7,12 +7,14 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOperator, startTestApp, type TestApp } from "../helpers/app.js";
 import { startSimulatedValidatorClient, type SimulatedValidatorClient } from "../helpers/keymanagerSimulator.js";
+import { KeyMigrationsRepository } from "../../src/store/keyMigrations.js";
 
 let t: TestApp;
 let vc: SimulatedValidatorClient;
 let a: { id: string; token: string };
 let b: { id: string; token: string };
 let ids: { clientA: string; jobA: string; pubkeyA: string };
+const migrationA = "9b0c3f4e-2f59-4a55-9d38-5a4f6c1e0a01";
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -24,6 +26,8 @@ beforeAll(async () => {
   const client = await t.request("POST", `/api/v1/operators/${a.id}/validator-clients`, { token: a.token, body: { url: vc.url, token: vc.token } });
   const job = await t.request("POST", `/api/v1/operators/${a.id}/keys/generate`, { token: a.token, body: { count: 1 } });
   ids = { clientA: client.json<{ id: string }>().id, jobA: job.json<{ jobId: string }>().jobId, pubkeyA: `0x${deposits[0]!.pubkey}` };
+  // A migration of operator A's (requesting one needs a beacon node; only its visibility matters here).
+  await new KeyMigrationsRepository(t.app.store.db).create({ id: migrationA, operator_id: a.id, from_client_id: ids.clientA, to_client_id: ids.clientA, offline_epochs_required: 2, epoch_seconds: 384, created_at: "2026-01-01T00:00:00.000Z" }, []);
 });
 afterAll(async () => {
   await vc.close();
@@ -74,6 +78,9 @@ const ROUTES: readonly Row[] = [
     foreign: 404,
   },
   { method: "POST", path: "/api/v1/validators/{pubkey}/exit", url: () => `/api/v1/validators/${ids.pubkeyA}/exit`, body: () => ({ dryRun: true }), foreign: 404 },
+  { method: "POST", path: "/api/v1/validator-clients/{id}/migrate", url: () => `/api/v1/validator-clients/${ids.clientA}/migrate`, body: () => ({ to: ids.clientA, pubkeys: [ids.pubkeyA] }), foreign: 404 },
+  { method: "GET", path: "/api/v1/migrations/{id}", url: () => `/api/v1/migrations/${migrationA}`, foreign: 404 },
+  { method: "GET", path: "/api/v1/migrations", url: () => "/api/v1/migrations", foreign: "filtered" },
 ];
 
 describe("auth on every route", () => {
@@ -118,6 +125,7 @@ describe("auth on every route", () => {
     expect((await t.request("GET", `/api/v1/operators/${a.id}/performance`, { token: a.token })).statusCode).toBe(200);
     expect((await t.request("GET", `/api/v1/validators/${ids.pubkeyA}/performance`, { token: a.token })).statusCode).toBe(200);
     expect((await t.request("GET", `/api/v1/operators/${a.id}/keys`, { token: a.token })).json<{ keys: unknown[] }>().keys).toHaveLength(1);
+    expect((await t.request("GET", `/api/v1/migrations/${migrationA}`, { token: a.token })).statusCode).toBe(200);
   });
 
   it("no token appears in any log line", () => {

@@ -55,6 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     beaconNodeUrls: [],
     inventoryIntervalMs: 3_600_000,
     statusIntervalMs: 3_600_000,
+    migration: { intervalMs: 3_600_000, offlineEpochs: 2, timeoutEpochs: 10 },
     monitor: { enabled: false, intervalMs: 3_600_000, retentionEpochs: 1575, maxCatchupEpochs: 225 },
     exits: { dryRun: true, killSwitch: false, policy: null, intervalMs: 3_600_000, executionRpcUrl: null },
     risk: { intervalMs: 3_600_000, doppelgangerWindowEpochs: 1575 },

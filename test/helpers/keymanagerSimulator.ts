@@ -26,7 +26,11 @@ export interface SimulatedValidatorClient {
 
 export const GENESIS_VALIDATORS_ROOT = "0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f";
 
-export async function startSimulatedValidatorClient(token = "simulated-vc-token"): Promise<SimulatedValidatorClient> {
+export async function startSimulatedValidatorClient(
+  token = "simulated-vc-token",
+  options: { readonly genesisValidatorsRoot?: string } = {},
+): Promise<SimulatedValidatorClient> {
+  const genesisValidatorsRoot = options.genesisValidatorsRoot ?? GENESIS_VALIDATORS_ROOT;
   const keys = new Set<string>();
   const receivedProtection: string[] = [];
   const state = { fault: "none" as Fault };
@@ -80,7 +84,7 @@ export async function startSimulatedValidatorClient(token = "simulated-vc-token"
         return { status: present ? "deleted" : "not_found", message: "" };
       });
       const interchange = {
-        metadata: { interchange_format_version: "5", genesis_validators_root: GENESIS_VALIDATORS_ROOT },
+        metadata: { interchange_format_version: "5", genesis_validators_root: genesisValidatorsRoot },
         data: pubkeys.map((pubkey) => ({
           pubkey,
           signed_blocks: [],
