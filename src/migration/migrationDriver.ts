@@ -150,8 +150,14 @@ export class MigrationDriver {
       }
       const started: OpenMigrationKey[] = [];
       for (const key of todo) {
-        // Written before the call: a crash during it resumes as "removing" and deletes again.
-        if (key.state === "removing" || (await this.advance(key, { state: "removing" }))) started.push({ ...key, state: "removing" });
+        // Written before the call: a crash during it resumes as "removing" and deletes again, but
+        // only once a call in flight would have ended (the Keymanager write timeout): until then
+        // "removing" may be another instance in the middle of that very call.
+        if (key.state === "removing") {
+          if (this.deps.clock.now().getTime() >= new Date(key.updated_at).getTime() + this.importSettleMs) started.push(key);
+        } else if (await this.advance(key, { state: "removing" })) {
+          started.push({ ...key, state: "removing" });
+        }
       }
       if (started.length === 0) continue;
       const response = await this.deps.transfer.removeKeys(from, started.map((k) => k.pubkey));
