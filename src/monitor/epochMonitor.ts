@@ -9,7 +9,7 @@
  * for it, so running it twice, or again after a crash, changes nothing.
  */
 import type { BeaconGenesis, BeaconNodeApi, BeaconValidator, ChainDataApi } from "../beacon/beaconApi.js";
-import type { AttestationRewards, BlockSummary, Committee, ProposerDuty } from "../beacon/chainResponses.js";
+import type { BlockSummary, Committee, ProposerDuty } from "../beacon/chainResponses.js";
 import { epochOfSlot, forkAtEpoch, parseChainSpec, type ChainSpec } from "../beacon/chainSpec.js";
 import { BeaconError } from "../beacon/errors.js";
 import { stateLayout } from "../beacon/stateLayout.js";
@@ -187,7 +187,10 @@ export class EpochMonitor {
     // state, inclusion delay and vote correctness are then unknown for this epoch.
     const committeesOfEpoch = committees === null ? [] : committeesWithSlots(committees, epoch, S);
     if (committees === null) this.deps.logger.warn({ epoch }, "the beacon node served no committees for this epoch: inclusion delays unknown");
-    const rewards = await this.completeRewards(epoch, knownRewards, known.length, registered, signal);
+    // Validators whose index the state just revealed (a first epoch, new deposits) get the rewards
+    // computed from the state, which equal the API's (tested against the simulator's rewards
+    // endpoint): asking the node again after the state would cost the first epoch seconds.
+    const rewards = knownRewards;
 
     const summary = summarizeEpoch(
       { epoch, spec, snapshot, ...(fallbackValidators === undefined ? {} : { validators: fallbackValidators }), blocks, committees: committeesOfEpoch, proposerDuties: duties, syncCommittee, rewards },
@@ -229,30 +232,6 @@ export class EpochMonitor {
       this.registryCache = { version, rows: await this.deps.keys.listChainView() };
     }
     return this.registryCache.rows;
-  }
-
-  /**
-   * Rewards from the node's API: asked for the validators whose index was known beforehand while
-   * the state streamed, then for those the state revealed. Null (the node has no rewards API, or
-   * nothing is registered) means the monitor computes them from the state.
-   */
-  private async completeRewards(
-    epoch: number,
-    known: AttestationRewards | null,
-    knownCount: number,
-    registered: readonly RegisteredValidator[],
-    signal?: AbortSignal,
-  ): Promise<AttestationRewards | null> {
-    if (knownCount > 0 && known === null) return null;
-    const missing = registered.filter((r) => known === null || !known.earned.has(r.index)).map((r) => r.index);
-    if (missing.length === 0) return known;
-    const more = await this.deps.chain.getAttestationRewards(epoch, missing, signal);
-    if (more === null) return null;
-    if (known === null) return more;
-    return {
-      earned: new Map([...known.earned, ...more.earned]),
-      idealByEffectiveBalance: new Map([...known.idealByEffectiveBalance, ...more.idealByEffectiveBalance]),
-    };
   }
 
   private async processOrSkip(epoch: number, signal?: AbortSignal): Promise<"processed" | "skipped" | "retry"> {

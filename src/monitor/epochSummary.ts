@@ -42,7 +42,8 @@ export interface RegisteredValidator {
 export interface EpochSummary {
   readonly epoch: number;
   readonly source: "ssz-state" | "json";
-  readonly rewardsSource: "api" | "computed" | "none";
+  /** api+computed: the API for validators known before the state arrived, the state for those it revealed. */
+  readonly rewardsSource: "api" | "api+computed" | "computed" | "none";
   readonly proposerDutiesKnown: boolean;
   /** Registered validators' results, per operator id, in index order. */
   readonly validators: ReadonlyMap<string, readonly ValidatorEpochResult[]>;
@@ -94,7 +95,17 @@ export function summarizeEpoch(inputs: EpochInputs, registered: readonly Registe
   }
 
   const computed = snapshot === null ? null : computeAttestationRewards(snapshot, spec, epoch);
-  const rewardsSource = inputs.rewards !== null ? "api" : computed !== null ? "computed" : "none";
+  const covered = (index: number): boolean => inputs.rewards?.earned.has(index) === true;
+  const rewardsSource =
+    inputs.rewards !== null && registered.every((r) => covered(r.index))
+      ? "api"
+      : inputs.rewards !== null && computed !== null
+        ? "api+computed"
+        : computed !== null
+          ? "computed"
+          : inputs.rewards !== null
+            ? "api"
+            : "none";
   const targetDelayLimit = null; // deneb and later: a correct target counts anywhere in the window
 
   const resultFor = (index: number): ValidatorEpochResult | null => {
