@@ -228,7 +228,7 @@ export class BeaconNodePool {
       status: outcome.kind === "answered" ? outcome.status : outcome.kind,
       seconds: Math.max(0, this.now() - started) / 1000,
     });
-    return this.keepingHealth(node, () => this.interpret(node, request, outcome, parse));
+    return this.keepingHealth(node, async () => this.interpret(node, request, outcome, parse));
   }
 
   private async stream<T>(
@@ -243,7 +243,7 @@ export class BeaconNodePool {
     const where = `beacon node ${node.endpoint.label}: ${request.method} ${request.route}`;
     const base = { node: node.endpoint.label, endpoint: request.route, method: request.method };
     try {
-      return await this.keepingHealthAsync(node, () =>
+      return await this.keepingHealth(node, () =>
         exchangeStream(
           {
             url: endpointUrl(node.endpoint, fillRoute(request), request.query),
@@ -292,18 +292,7 @@ export class BeaconNodePool {
     }
   }
 
-  private keepingHealth<T>(node: NodeState, attempt: () => T): T {
-    try {
-      const result = attempt();
-      this.succeeded(node);
-      return result;
-    } catch (error) {
-      this.failed(node, error);
-      throw error;
-    }
-  }
-
-  private async keepingHealthAsync<T>(node: NodeState, attempt: () => Promise<T>): Promise<T> {
+  private async keepingHealth<T>(node: NodeState, attempt: () => Promise<T>): Promise<T> {
     try {
       const result = await attempt();
       this.succeeded(node);

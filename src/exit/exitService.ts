@@ -29,7 +29,7 @@ import { parseHex } from "../util/hex.js";
 import { ExitError } from "./errors.js";
 import { DEFAULT_POLICY, parseExitPolicy, policyWindow, type ExitPolicy } from "./exitPolicy.js";
 import type { ExitKey, ExitSigner } from "./exitSigner.js";
-import { evaluateRules, type EpochResults, type ExitCandidate } from "./ruleEvaluation.js";
+import { evaluateRules, type EpochResults } from "./ruleEvaluation.js";
 import { verifySignedVoluntaryExit, type SignedVoluntaryExitJson } from "./signedExit.js";
 
 export interface ExitServiceOptions {
@@ -73,7 +73,17 @@ interface ChainFacts {
   readonly genesisTime: number;
 }
 
-/** A mainnet day in epochs, for the daily limits: 225 epochs of 32 × 12 s. */
+/** A validator the policy (or a person) wants exited, with what the decision saw. */
+interface Decision {
+  readonly key: ValidatorKeyRow;
+  /** The rule's type, or "manual". */
+  readonly reason: string;
+  readonly numbers: Readonly<Record<string, unknown>>;
+  /** Manual exits skip the rate limits. */
+  readonly manual: boolean;
+}
+
+/** The daily limits count the last 24 hours. */
 const DAY_MS = 24 * 3600 * 1000;
 
 export class ExitService {
@@ -159,12 +169,13 @@ export class ExitService {
     }
 
     const candidates = evaluateRules(policy, epochs);
-    const outcomes: { pubkey: string; outcome: string }[] = [];
-    if (candidates.length > 0) {
-      const acted = await this.act(candidates, { epoch, headEpoch: chainGuard.headEpoch, policy, dryRun, at }, signal);
-      outcomes.push(...acted);
+    const decisions: Decision[] = [];
+    for (const c of candidates) {
+      const key = await this.deps.keys.findByIndex(c.validatorIndex);
+      if (key !== undefined) decisions.push({ key, reason: c.rule, numbers: c.numbers, manual: false });
     }
-    return this.finish(epoch, at, { epoch, blocked: null, candidates: candidates.length, outcomes });
+    const outcomes = decisions.length === 0 ? [] : await this.act(decisions, { epoch, headEpoch: chainGuard.headEpoch, policy, dryRun, at }, signal);
+    return this.finish(epoch, at, { epoch, blocked: null, candidates: candidates.length, outcomes: outcomes.map(({ pubkey, outcome }) => ({ pubkey, outcome })) });
   }
 
   /** Resubmits exits the chain has not taken yet (once per epoch) and confirms those it has. */
@@ -215,11 +226,10 @@ export class ExitService {
     if (guard.reason !== null) throw new ExitError("EXIT_GUARD_BLOCKED", guard.reason, guard.numbers);
     const at = isoNow(this.deps.clock);
     const dryRun = options.dryRun ?? this.options.dryRun;
-    const candidate: ExitCandidate = { validatorIndex: Number(key.validator_index ?? -1), operatorId: key.operator_id, rule: "consecutive-misses", numbers: {}, badness: 0 };
-    const [result] = await this.act([{ ...candidate, manual: true }], { epoch: null, headEpoch: guard.headEpoch, policy, dryRun, at, keys: [key] }, signal);
-    const outcome = result?.outcome ?? "not_eligible";
-    const audit = await this.deps.exits.listAudit({ limit: 1 });
-    return { outcome, message: audit[0]?.message ?? "", exit: (await this.deps.exits.get(key.pubkey)) ?? null };
+    const [result] = await this.act([{ key, reason: "manual", numbers: {}, manual: true }], { epoch: null, headEpoch: guard.headEpoch, policy, dryRun, at }, signal);
+    const exit = (await this.deps.exits.get(key.pubkey)) ?? null;
+    // No result: an exit was already recorded for this validator, so nothing was decided again.
+    return { outcome: result?.outcome ?? "not_eligible", message: result?.message ?? "an exit is already recorded for this validator", exit };
   }
 
   /** Stores operators' pre-signed exits, each verified against the validator's pubkey and the chain's exit domain. */
@@ -320,17 +330,15 @@ export class ExitService {
   }
 
   private async act(
-    candidates: readonly (ExitCandidate & { manual?: boolean })[],
-    context: { epoch: number | null; headEpoch: number; policy: ExitPolicy; dryRun: boolean; at: string; keys?: readonly ValidatorKeyRow[] },
+    decisions: readonly Decision[],
+    context: { epoch: number | null; headEpoch: number; policy: ExitPolicy; dryRun: boolean; at: string },
     signal?: AbortSignal,
-  ): Promise<{ pubkey: string; outcome: string }[]> {
+  ): Promise<{ pubkey: string; outcome: string; message: string }[]> {
     const facts = await this.facts(signal);
     const names = await this.operatorNames();
-    const keys = context.keys ?? (await Promise.all(candidates.map((c) => this.deps.keys.findByIndex(c.validatorIndex)))).filter((k): k is ValidatorKeyRow => k !== undefined);
-    const byIndex = new Map(keys.map((k) => [Number(k.validator_index), k]));
-    const onChain = new Map((await this.beacon().getValidatorsByPubkey(keys.map((k) => k.pubkey), "head", signal)).map((v) => [v.pubkey, v]));
+    const onChain = new Map((await this.beacon().getValidatorsByPubkey(decisions.map((d) => d.key.pubkey), "head", signal)).map((v) => [v.pubkey, v]));
     const partial = await this.beacon().getPendingPartialWithdrawalIndices(signal);
-    const outcomes: { pubkey: string; outcome: string }[] = [];
+    const outcomes: { pubkey: string; outcome: string; message: string }[] = [];
     const audits: AuditEntry[] = [];
     const epochStart = new Date((facts.genesisTime + context.headEpoch * facts.spec.slotsPerEpoch * facts.spec.secondsPerSlot) * 1000).toISOString();
     const dayAgo = new Date(this.deps.clock.now().getTime() - DAY_MS).toISOString();
@@ -338,11 +346,9 @@ export class ExitService {
     let today = await this.deps.exits.countCreatedSince(dayAgo);
     const perOperator = new Map<string, number>();
 
-    for (const candidate of candidates) {
-      const key = context.keys?.[0] ?? byIndex.get(candidate.validatorIndex);
-      if (key === undefined) continue;
+    for (const decision of decisions) {
+      const { key, reason } = decision;
       const operatorName = names.get(key.operator_id) ?? key.operator_id;
-      const reason = candidate.manual === true ? "manual" : candidate.rule;
       const record = (outcome: string, message: string, extra: Record<string, unknown> = {}): void => {
         audits.push({
           at: context.at,
@@ -351,12 +357,12 @@ export class ExitService {
           validatorIndex: key.validator_index === null ? null : Number(key.validator_index),
           operatorId: key.operator_id,
           rule: reason,
-          numbers: { ...candidate.numbers, ...extra },
+          numbers: { ...decision.numbers, ...extra },
           dryRun: context.dryRun,
           outcome,
           message,
         });
-        outcomes.push({ pubkey: key.pubkey, outcome });
+        outcomes.push({ pubkey: key.pubkey, outcome, message });
         this.deps.events?.outcome(operatorName, reason, outcome);
       };
       if ((await this.deps.exits.get(key.pubkey)) !== undefined) continue;
@@ -367,7 +373,7 @@ export class ExitService {
         continue;
       }
       const validator = v as BeaconValidator;
-      if (candidate.manual !== true) {
+      if (!decision.manual) {
         const operatorToday = perOperator.get(key.operator_id) ?? (await this.deps.exits.countCreatedSince(dayAgo, key.operator_id));
         const limit =
           thisEpoch >= context.policy.limits.perEpoch

@@ -15,7 +15,7 @@ import type { ChainSpec } from "../beacon/chainSpec.js";
 import { FAR_FUTURE, type StateSnapshot } from "../beacon/stateReader.js";
 import { analyseInclusion, flagsFromInclusion, type DoubleVote, type InclusionResult } from "./attestationInclusion.js";
 import { computeAttestationRewards, isActive } from "./attestationRewards.js";
-import { RESULT_FLAGS, addResult, emptyTotals, scoreParts, type PerformanceTotals, type ValidatorEpochResult } from "./performance.js";
+import { RESULT_FLAGS, addFigures, addResult, emptyTotals, type PerformanceTotals, type ResultFigures, type ValidatorEpochResult } from "./performance.js";
 
 export interface EpochInputs {
   readonly epoch: number;
@@ -174,40 +174,39 @@ export function summarizeEpoch(inputs: EpochInputs, registered: readonly Registe
   const network = emptyTotals();
   if (snapshot !== null) {
     // The baseline is the validators with a duty in N (exited and pending ones would only dilute
-    // it), summed straight from the arrays: a million result objects would cost more than the rest.
+    // it), summed through one reused scratch record: a million result objects would cost more
+    // than the rest of the epoch.
     const { activationEpoch, exitEpoch, previousParticipation, balance, effectiveBalance } = snapshot;
     const { delay, headCorrect, targetCorrect } = inclusion;
+    const scratch: { -readonly [K in keyof ResultFigures]: ResultFigures[K] } = {
+      flags: 0,
+      inclusionDelay: 0,
+      proposalDuties: 0,
+      proposed: 0,
+      syncDuties: 0,
+      syncParticipated: 0,
+      earnedGwei: 0,
+      idealGwei: 0,
+      balanceGwei: 0,
+      effectiveBalanceGwei: 0,
+    };
     for (let i = 0; i < snapshot.validatorCount; i++) {
       if ((activationEpoch[i] as number) > epoch || epoch >= (exitEpoch[i] as number)) continue;
-      const flags = (previousParticipation[i] as number) & 7;
       const d = delay[i] as number;
-      let bits = flags | RESULT_FLAGS.duty;
+      let bits = ((previousParticipation[i] as number) & 7) | RESULT_FLAGS.duty;
       if (d > 0) bits |= RESULT_FLAGS.included | (headCorrect[i] === 1 ? RESULT_FLAGS.headCorrect : 0) | (targetCorrect[i] === 1 ? RESULT_FLAGS.targetCorrect : 0);
+      scratch.flags = bits;
+      scratch.inclusionDelay = d;
+      scratch.proposalDuties = proposalDuties.get(i) ?? 0;
+      scratch.proposed = proposed.get(i) ?? 0;
+      scratch.syncDuties = syncDuties.get(i) ?? 0;
+      scratch.syncParticipated = syncDone.get(i) ?? 0;
+      scratch.earnedGwei = computed?.earned[i] ?? 0;
+      scratch.idealGwei = computed?.ideal[i] ?? 0;
+      scratch.balanceGwei = balance[i] as number;
+      scratch.effectiveBalanceGwei = effectiveBalance[i] as number;
       network.validators++;
-      network.attestationDuties++;
-      if (flags === 0) network.attestationMissed++;
-      if (flags & 1) network.timelySource++;
-      if (flags & 2) network.timelyTarget++;
-      if (flags & 4) network.timelyHead++;
-      if (d > 0) {
-        network.included++;
-        network.inclusionDelaySum += d;
-        if (headCorrect[i] === 1) network.headCorrect++;
-        if (targetCorrect[i] === 1) network.targetCorrect++;
-      }
-      network.earnedGwei += computed?.earned[i] ?? 0;
-      network.idealGwei += computed?.ideal[i] ?? 0;
-      network.balanceGwei += balance[i] as number;
-      network.effectiveBalanceGwei += effectiveBalance[i] as number;
-      const pd = proposalDuties.get(i) ?? 0;
-      const sd = syncDuties.get(i) ?? 0;
-      const part = scoreParts({ flags: bits, proposalDuties: pd, proposed: proposed.get(i) ?? 0, syncDuties: sd, syncParticipated: syncDone.get(i) ?? 0 });
-      network.proposalDuties += pd;
-      network.proposed += proposed.get(i) ?? 0;
-      network.syncDuties += sd;
-      network.syncParticipated += syncDone.get(i) ?? 0;
-      network.scoreSum += part.sum;
-      network.scoreWeight += part.weight;
+      addFigures(network, scratch);
     }
     network.statusCounts = {};
   } else {

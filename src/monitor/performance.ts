@@ -125,9 +125,17 @@ export function validatorScore(r: ValidatorEpochResult): number | null {
   return weight === 0 ? null : sum / weight;
 }
 
+/** A result's figures without who and what status: the part that sums. */
+export type ResultFigures = Omit<ValidatorEpochResult, "index" | "status">;
+
 export function addResult(t: PerformanceTotals, r: ValidatorEpochResult): void {
   t.validators++;
   t.statusCounts[r.status] = (t.statusCounts[r.status] ?? 0) + 1;
+  addFigures(t, r);
+}
+
+/** Adds one validator's figures (not its count or status) to the totals. */
+export function addFigures(t: PerformanceTotals, r: ResultFigures): void {
   if (r.flags & RESULT_FLAGS.duty) {
     t.attestationDuties++;
     if ((r.flags & (RESULT_FLAGS.source | RESULT_FLAGS.target | RESULT_FLAGS.head)) === 0) t.attestationMissed++;

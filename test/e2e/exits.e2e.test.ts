@@ -11,13 +11,11 @@
  * credentials, and the registry adopts only validators with the protocol's (here 14's).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BeaconGenesis, BeaconValidator } from "../../src/beacon/beaconApi.js";
+import type { BeaconGenesis } from "../../src/beacon/beaconApi.js";
 import { BeaconClient } from "../../src/beacon/beaconClient.js";
-import { resolveDepositNetwork } from "../../src/chain/networks.js";
 import { KeyCustody } from "../../src/registry/custody.js";
-import { parseHex } from "../../src/util/hex.js";
 import { SERVICE_PASSWORD, createOperator, startTestApp, type TestApp } from "../helpers/app.js";
-import { currentSlot, interopKeystore, interopPubkey, interopSecretKey, startDevnet, type DevnetWithKeymanager } from "../helpers/devnet.js";
+import { currentSlot, interopKeystore, interopPubkey, interopSecretKey, devnetProtocolConfig, startDevnet, type DevnetWithKeymanager } from "../helpers/devnet.js";
 import { registryRow } from "../helpers/registryRows.js";
 
 const PASSWORD = "operator keystore password";
@@ -44,13 +42,10 @@ beforeAll(async () => {
   genesis = await beacon.getGenesis();
   const spec = await beacon.getSpec();
   S = Number(spec["SLOTS_PER_EPOCH"]);
-  const [v14] = await beacon.getValidatorsByPubkey([interopPubkey(14)]);
   t = await startTestApp({
     engine: "postgres",
     config: {
-      network: resolveDepositNetwork({ forkVersion: spec["GENESIS_FORK_VERSION"], networkName: "devnet" }),
-      withdrawalCredentials: parseHex((v14 as BeaconValidator).withdrawalCredentials, { what: "credentials", bytes: 32, prefix: "required" }),
-      beaconNodeUrls: [devnet.beaconUrl],
+      ...(await devnetProtocolConfig(devnet)),
       monitor: { enabled: true, intervalMs: 3_600_000, retentionEpochs: 1_000, maxCatchupEpochs: 50 },
       exits: { dryRun: true, killSwitch: false, policy: null, intervalMs: 3_600_000, executionRpcUrl: null },
     },

@@ -11,12 +11,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BeaconGenesis } from "../../src/beacon/beaconApi.js";
 import { BeaconClient } from "../../src/beacon/beaconClient.js";
-import { resolveDepositNetwork } from "../../src/chain/networks.js";
 import { KeymanagerClient } from "../../src/keymanager/keymanagerClient.js";
 import type { MigrationView } from "../../src/migration/migrationService.js";
-import { parseHex } from "../../src/util/hex.js";
 import { createOperator, startTestApp, type TestApp } from "../helpers/app.js";
-import { currentSlot, interopKeystore, interopPubkey, startDevnet, untilSlot, type DevnetWithKeymanager } from "../helpers/devnet.js";
+import { currentSlot, interopKeystore, interopPubkey, devnetProtocolConfig, startDevnet, untilSlot, type DevnetWithKeymanager } from "../helpers/devnet.js";
 import { startSimulatedValidatorClient, type SimulatedValidatorClient } from "../helpers/keymanagerSimulator.js";
 
 const KEY = 14;
@@ -40,13 +38,9 @@ beforeAll(async () => {
   genesis = await beacon.getGenesis();
   const spec = await beacon.getSpec();
   slotsPerEpoch = Number(spec["SLOTS_PER_EPOCH"]);
-  const [validator] = await beacon.getValidatorsByPubkey([pubkey]);
-  if (validator === undefined) throw new Error("validator 14 is not on the devnet");
   t = await startTestApp({
     config: {
-      network: resolveDepositNetwork({ forkVersion: spec["GENESIS_FORK_VERSION"], networkName: "devnet" }),
-      withdrawalCredentials: parseHex(validator.withdrawalCredentials, { what: "credentials", bytes: 32, prefix: "required" }),
-      beaconNodeUrls: [devnet.beaconUrl],
+      ...(await devnetProtocolConfig(devnet)),
     },
   });
   op = await createOperator(t, "devnet-operator");

@@ -17,10 +17,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BeaconGenesis, BeaconValidator } from "../../src/beacon/beaconApi.js";
 import { BeaconClient } from "../../src/beacon/beaconClient.js";
-import { resolveDepositNetwork } from "../../src/chain/networks.js";
-import { parseHex } from "../../src/util/hex.js";
 import { createOperator, startTestApp, type TestApp } from "../helpers/app.js";
-import { currentSlot, interopKeystore, interopPubkey, startDevnet, type DevnetWithKeymanager } from "../helpers/devnet.js";
+import { currentSlot, interopKeystore, interopPubkey, devnetProtocolConfig, startDevnet, type DevnetWithKeymanager } from "../helpers/devnet.js";
 import { registryRow } from "../helpers/registryRows.js";
 
 const PASSWORD = "operator keystore password";
@@ -76,12 +74,9 @@ beforeAll(async () => {
   genesis = await beacon.getGenesis();
   const spec = await beacon.getSpec();
   S = Number(spec["SLOTS_PER_EPOCH"]);
-  const [v14] = await beacon.getValidatorsByPubkey([interopPubkey(14)]);
   t = await startTestApp({
     config: {
-      network: resolveDepositNetwork({ forkVersion: spec["GENESIS_FORK_VERSION"], networkName: "devnet" }),
-      withdrawalCredentials: parseHex((v14 as BeaconValidator).withdrawalCredentials, { what: "credentials", bytes: 32, prefix: "required" }),
-      beaconNodeUrls: [devnet.beaconUrl],
+      ...(await devnetProtocolConfig(devnet)),
       monitor: { enabled: true, intervalMs: 1_000, retentionEpochs: 1_000, maxCatchupEpochs: 50 },
     },
   });

@@ -12,13 +12,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BeaconGenesis } from "../../src/beacon/beaconApi.js";
 import { BeaconClient } from "../../src/beacon/beaconClient.js";
-import { resolveDepositNetwork } from "../../src/chain/networks.js";
 import { bls } from "../../src/crypto/bls.js";
 import { encryptKeystore } from "../../src/keygen/keystore.js";
-import { parseHex, toPrefixedHex } from "../../src/util/hex.js";
+import { toPrefixedHex } from "../../src/util/hex.js";
 import { startSimulatedValidatorClient, type SimulatedValidatorClient } from "../helpers/keymanagerSimulator.js";
 import { createOperator, startTestApp, type TestApp } from "../helpers/app.js";
-import { currentSlot, interopKeystore, interopPubkey, startDevnet, untilSlot, type DevnetWithKeymanager } from "../helpers/devnet.js";
+import { currentSlot, interopKeystore, interopPubkey, devnetProtocolConfig, startDevnet, untilSlot, type DevnetWithKeymanager } from "../helpers/devnet.js";
 
 const KEY = 14;
 const OTHER = 15;
@@ -43,14 +42,10 @@ beforeAll(async () => {
   genesis = await beacon.getGenesis();
   const spec = await beacon.getSpec();
   slotsPerEpoch = Number(spec["SLOTS_PER_EPOCH"]);
-  const [validator] = await beacon.getValidatorsByPubkey([pubkey]);
-  if (validator === undefined) throw new Error("validator 14 is not on the devnet");
   // The protocol of this test: the devnet's deposit fork version, and validator 14's credentials.
   t = await startTestApp({
     config: {
-      network: resolveDepositNetwork({ forkVersion: spec["GENESIS_FORK_VERSION"], networkName: "devnet" }),
-      withdrawalCredentials: parseHex(validator.withdrawalCredentials, { what: "credentials", bytes: 32, prefix: "required" }),
-      beaconNodeUrls: [devnet.beaconUrl],
+      ...(await devnetProtocolConfig(devnet)),
     },
   });
   op = await createOperator(t, "devnet-operator");

@@ -17,7 +17,11 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink } from "node:fs/pr
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { BeaconClient } from "../../src/beacon/beaconClient.js";
+import { resolveDepositNetwork, type Network } from "../../src/chain/networks.js";
+import { parseHex } from "../../src/util/hex.js";
 import { ensureDevnetInstalled } from "./devnetInstall.js";
+import { interopPubkey } from "./interopKeys.js";
 
 export { devnetSource, ensureDevnetInstalled } from "./devnetInstall.js";
 export { interopKeystore, interopPubkey, interopSecretKey } from "./interopKeys.js";
@@ -300,4 +304,21 @@ export async function untilSlot(genesisTime: number, slotSeconds: number, slot: 
 /** The slot the wall clock is in (slot 0 before genesis). */
 export function currentSlot(genesisTime: number, slotSeconds: number): number {
   return Math.max(0, Math.floor((Date.now() / 1000 - genesisTime) / slotSeconds));
+}
+
+/**
+ * The service settings of a protocol on this devnet: the chain's deposit fork version (its
+ * /genesis reports Capella's), validator `index`'s withdrawal credentials as the protocol's (each
+ * interop validator has its own 0x00 ones), and the devnet as beacon node.
+ */
+export async function devnetProtocolConfig(devnet: Devnet, index = 14): Promise<{ network: Network; withdrawalCredentials: Uint8Array; beaconNodeUrls: string[] }> {
+  const beacon = new BeaconClient({ urls: [devnet.beaconUrl] });
+  const spec = await beacon.getSpec();
+  const [validator] = await beacon.getValidatorsByPubkey([interopPubkey(index)]);
+  if (validator === undefined) throw new Error(`validator ${index} is not on the devnet`);
+  return {
+    network: resolveDepositNetwork({ forkVersion: spec["GENESIS_FORK_VERSION"], networkName: "devnet" }),
+    withdrawalCredentials: parseHex(validator.withdrawalCredentials, { what: "credentials", bytes: 32, prefix: "required" }),
+    beaconNodeUrls: [devnet.beaconUrl],
+  };
 }

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import type { ExitService } from "../../exit/exitService.js";
 import { principalOf, requireAdmin, requireOperator } from "../auth.js";
 import { bearerSecurity, errorResponses, uuidSchema } from "../schemas.js";
 import type { ApiServices } from "../services.js";
@@ -7,13 +6,9 @@ import { operatorNotFound } from "./operators.js";
 
 const anyObject = { type: "object", additionalProperties: true } as const;
 
-function exitsOf(services: ApiServices): ExitService {
-  return services.exits;
-}
-
 export function registerExitRoutes(app: FastifyInstance, services: ApiServices): void {
   const policyAnswer = async (): Promise<Record<string, unknown>> => {
-    const exits = exitsOf(services);
+    const exits = services.exits;
     const { policy, source, updatedAt } = await exits.policy();
     return { policy, source, updatedAt, dryRun: exits.dryRun };
   };
@@ -42,7 +37,7 @@ export function registerExitRoutes(app: FastifyInstance, services: ApiServices):
     },
     async (request) => {
       requireAdmin(principalOf(request));
-      await exitsOf(services).setPolicy(request.body);
+      await services.exits.setPolicy(request.body);
       return policyAnswer();
     },
   );
@@ -54,7 +49,7 @@ export function registerExitRoutes(app: FastifyInstance, services: ApiServices):
     },
     async (request) => {
       const principal = principalOf(request);
-      return exitsOf(services).list(principal.kind === "admin" ? undefined : principal.operatorId);
+      return services.exits.list(principal.kind === "admin" ? undefined : principal.operatorId);
     },
   );
 
@@ -72,7 +67,7 @@ export function registerExitRoutes(app: FastifyInstance, services: ApiServices):
     },
     async (request) => {
       requireOperator(principalOf(request), request.params.id, () => operatorNotFound(request.params.id));
-      return { results: await exitsOf(services).uploadPresigned(request.params.id, request.body) };
+      return { results: await services.exits.uploadPresigned(request.params.id, request.body) };
     },
   );
 
@@ -91,7 +86,7 @@ export function registerExitRoutes(app: FastifyInstance, services: ApiServices):
     async (request) => {
       const principal = principalOf(request);
       const dryRun = request.body?.dryRun;
-      return exitsOf(services).manualExit(request.params.pubkey, {
+      return services.exits.manualExit(request.params.pubkey, {
         ...(dryRun === undefined ? {} : { dryRun }),
         ...(principal.kind === "admin" ? {} : { operatorId: principal.operatorId }),
       });
